@@ -1,0 +1,4 @@
+"""`python -m crl` is the `crl` command."""
+from crl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,48 @@
+"""The `crl` command line: one subcommand per module in this package.
+
+Each subcommand module exposes `register(subparsers)`, which adds its parser and sets
+`func(args) -> int` as the default handler. Errors a user can fix (bad flags, missing
+files, bad values) surface as one line on stderr and a non-zero exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+import crl
+
+SUBCOMMANDS = ["scene"]
+
+
+class UsageError(Exception):
+    """A problem with the user's input, reported as one line and exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crl",
+        description="Causal representation learning: scenes, encoders, causal graphs and counterfactual images.",
+    )
+    parser.add_argument("--version", action="version", version=f"crl {crl.__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        import_module(f"crl.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (UsageError, ValueError, FileNotFoundError, KeyError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"crl {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"crl {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,14 @@
+"""Pick the torch device: `cuda` when present, else `cpu`, unless the caller names one."""
+from __future__ import annotations
+
+import torch
+
+
+def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
+    """Return a torch.device for `device` ("auto"/None -> cuda if available, else cpu)."""
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='cpu' or 'auto'")
+    return resolved
