@@ -8,18 +8,23 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_LAZY = {
-    "scenes": "crl.scenes",
-    "metrics": "crl.metrics",
+_SUBMODULES = {"scenes", "metrics", "plots", "evaluation"}
+_NAMES = {
+    "CausalModel": "crl.causal_model",
+    "QueryResult": "crl.causal_model",
+    "evaluate": "crl.evaluation",
 }
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module = import_module(_LAZY[name])
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'crl' has no attribute {name!r}")
+    if name in _SUBMODULES:
+        value = import_module(f"crl.{name}")
+    elif name in _NAMES:
+        value = getattr(import_module(_NAMES[name]), name)
+    else:
+        raise AttributeError(f"module 'crl' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["__version__", *sorted(_SUBMODULES), *_NAMES]

@@ -12,7 +12,7 @@ from importlib import import_module
 
 import crl
 
-SUBCOMMANDS = ["scene"]
+SUBCOMMANDS = ["demo", "train", "discover", "query", "evaluate", "scene"]
 
 
 class UsageError(Exception):
@@ -32,12 +32,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
+        if getattr(args, "config", None):
+            from crl.cli._common import apply_config
+
+            apply_config(args, args.parser, argv)
         return int(args.func(args) or 0)
     except (UsageError, ValueError, FileNotFoundError, KeyError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error

@@ -1,0 +1,402 @@
+"""`CausalModel`: an image encoder joined to a structural causal model over its concepts.
+
+fit: train an encoder (weak supervision from pairs and/or few labels), name and calibrate
+its concept latents from the labels, discover a graph over the concepts, fit a structural
+equation per concept. Queries then act on the concepts and decode back to images:
+`intervene` samples from the SCM under do(), `counterfactual` abducts each image's noise,
+applies do(), predicts the descendants and keeps the image's nuisance latents.
+
+Discovery route (`discovery="auto"`): with pairs, `scm.discover_from_pairs` on the encoded
+pairs, because what changes together within a pair reveals ancestors and estimation error
+in the latents cannot fake that; without pairs, PC (scale-invariant: learned latents carry
+no meaningful scale, so variance-sorting methods such as NOTEARS/DAGMA are not a default).
+"""
+from __future__ import annotations
+
+import json
+import pickle
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from crl.concepts import Concept, ConceptMap
+from crl.model_io import check_images, check_labels, check_pairs, read_model_folder, write_model_folder
+
+WEAK_OBJECTIVES = ("group-vae", "ml-vae", "ada-gvae", "ada-ml-vae")
+ORIENT_RULES = ("extension", "lingam", "error")
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Images (uint8, N x H x W x C) and the latent table they were decoded from."""
+
+    images: np.ndarray
+    latents: pd.DataFrame
+
+
+class CausalModel:
+    """Concepts from images, a causal graph over them, and queries that return images.
+
+    Parameters (stored unchanged; `fit` does the work):
+    encoder: an `encoders` objective name, or "auto" ("ada-gvae" with pairs, else "beta-vae").
+    latent_dim: latent size (10, disentanglement_lib's default); must cover the labelled concepts.
+    discovery: "auto" (pairs when given, else "pc"), "pairs", or any `scm.discover` method.
+    mechanisms: structural equations per concept: "auto" (linear or MLP per node by held-out fit), "linear", "mlp".
+    steps, batch_size, lr: encoder training (20,000 steps of batch 64 at lr 1e-4 by default).
+    knowledge: background knowledge passed to discovery: {"required": [...], "forbidden": [...], "tiers": [[...], ...]}.
+    orient: how undirected edges left by discovery are oriented before fitting the SCM:
+        "extension" (a consistent DAG extension, with a warning naming the edges), "lingam"
+        (DirectLiNGAM's causal order over the concepts), or "error".
+    bootstrap: resamples of the observational method used to give each edge a stability
+        frequency (0 turns it off).
+    include_nuisance: keep latents that no label names in the graph as `z<k>` concepts.
+    """
+
+    def __init__(
+        self,
+        encoder: str = "auto",
+        latent_dim: int = 10,
+        discovery: str = "auto",
+        mechanisms: str = "auto",
+        *,
+        steps: int = 20_000,
+        batch_size: int = 64,
+        lr: float = 1e-4,
+        knowledge: Mapping[str, Any] | None = None,
+        orient: str = "extension",
+        bootstrap: int = 20,
+        include_nuisance: bool = False,
+        label_kinds: Mapping[str, str] | None = None,
+        encoder_options: Mapping[str, Any] | None = None,
+        discovery_options: Mapping[str, Any] | None = None,
+        device: str = "auto",
+        seed: int = 0,
+        checkpoint_dir: str | None = None,
+        progress: bool = True,
+    ):
+        self.encoder = encoder
+        self.latent_dim = latent_dim
+        self.discovery = discovery
+        self.mechanisms = mechanisms
+        self.steps = steps
+        self.batch_size = batch_size
+        self.lr = lr
+        self.knowledge = knowledge
+        self.orient = orient
+        self.bootstrap = bootstrap
+        self.include_nuisance = include_nuisance
+        self.label_kinds = label_kinds
+        self.encoder_options = encoder_options
+        self.discovery_options = discovery_options
+        self.device = device
+        self.seed = seed
+        self.checkpoint_dir = checkpoint_dir
+        self.progress = progress
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        images: np.ndarray,
+        pairs: tuple[np.ndarray, np.ndarray] | None = None,
+        labels: pd.DataFrame | None = None,
+    ) -> "CausalModel":
+        """Train the encoder, calibrate concepts, discover the graph and fit the SCM."""
+        import encoders
+
+        check_images(images, "images")
+        if pairs is not None:
+            check_pairs(pairs, images.shape[1:])
+        if labels is not None:
+            check_labels(labels, len(images))
+        objective = self._objective(pairs)
+        self._check_settings(objective, pairs, labels)
+
+        self.encoder_ = encoders.train(
+            objective,
+            images,
+            pairs=pairs,
+            labels=labels,
+            latent_dim=self.latent_dim,
+            steps=self.steps,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            seed=self.seed,
+            device=self.device,
+            checkpoint_dir=self.checkpoint_dir,
+            progress=self.progress,
+            **dict(self.encoder_options or {}),
+        )
+        latents = self.encoder_.encode(images)
+        self.concepts_ = self._concept_map(latents, labels)
+        table = self.concepts_.to_table(latents)
+        concepts = table[self.concepts_.names]
+        self.nuisance_ = table[self.concepts_.nuisance_names].to_numpy(dtype=np.float32)
+
+        self.graph_ = self._discover(concepts, pairs)
+        self.dag_ = self._orient(self.graph_, concepts)
+        import scm
+
+        self.scm_ = scm.SCM(self.dag_, mechanisms=self.mechanisms, seed=self.seed, device=self.device).fit(concepts)
+        return self
+
+    def _objective(self, pairs) -> str:
+        if self.encoder != "auto":
+            return self.encoder
+        return "ada-gvae" if pairs is not None else "beta-vae"
+
+    def _check_settings(self, objective: str, pairs, labels) -> None:
+        import encoders
+        import scm
+
+        if objective not in encoders.OBJECTIVES:
+            raise ValueError(f"encoder must be 'auto' or one of {sorted(encoders.OBJECTIVES)}; got {objective!r}")
+        if objective in WEAK_OBJECTIVES and pairs is None:
+            raise ValueError(f"encoder {objective!r} learns from pairs; pass pairs=(x1, x2)")
+        routes = {"auto", "pairs", *scm.METHODS}
+        if self.discovery not in routes:
+            raise ValueError(f"discovery must be one of {sorted(routes)}; got {self.discovery!r}")
+        if self.discovery == "pairs" and pairs is None:
+            raise ValueError("discovery='pairs' needs pairs=(x1, x2)")
+        if self.orient not in ORIENT_RULES:
+            raise ValueError(f"orient must be one of {ORIENT_RULES}; got {self.orient!r}")
+        n_labels = 0 if labels is None else labels.shape[1]
+        if not isinstance(self.latent_dim, int) or self.latent_dim < max(1, n_labels):
+            raise ValueError(f"latent_dim must be an integer >= max(1, number of label columns = {n_labels}); got {self.latent_dim!r}")
+
+    def _concept_map(self, latents: np.ndarray, labels: pd.DataFrame | None) -> ConceptMap:
+        if labels is None:
+            return ConceptMap.unnamed(latents)
+        kinds = dict(self.label_kinds or {})
+        for name in labels.columns:
+            if name not in kinds and isinstance(labels[name].dtype, pd.CategoricalDtype):
+                kinds[name] = "categorical"
+        named = ConceptMap.fit(latents, labels, supervised=list(self.encoder_.label_names), kinds=kinds)
+        if not self.include_nuisance:
+            return named
+        extra = [
+            Concept(f"z{k}", k, "continuous", low=float(latents[:, k].min()), high=float(latents[:, k].max()))
+            for k in named.nuisance_dims
+        ]
+        return ConceptMap(named.concepts + extra, latents.shape[1])
+
+    # ------------------------------------------------------------ discovery
+    def _discover(self, concepts: pd.DataFrame, pairs) -> nx.DiGraph:
+        import scm
+
+        route = self.discovery
+        if route == "auto":
+            route = "pairs" if pairs is not None else "pc"
+        options = dict(self.discovery_options or {})
+        knowledge = dict(self.knowledge or {})
+        observational_method = "pc" if route == "pairs" else route
+        if route == "pairs":
+            before = self.concepts_.to_table(self.encoder_.encode(pairs[0]))[concepts.columns]
+            after = self.concepts_.to_table(self.encoder_.encode(pairs[1]))[concepts.columns]
+            graph = scm.discover_from_pairs(before, after, observational=concepts, seed=self.seed, **options)
+            graph = apply_knowledge(graph, knowledge)
+        else:
+            graph = scm.discover(concepts, method=route, seed=self.seed, **knowledge, **options)
+            for u, v in graph.edges:
+                graph.edges[u, v].setdefault("confidence", np.nan)
+        if self.bootstrap:
+            stability = scm.bootstrap(concepts, observational_method, n=self.bootstrap, seed=self.seed, **knowledge)
+            _annotate_stability(graph, stability.frequencies, fill_confidence=route != "pairs")
+        graph.graph["route"] = route
+        return graph
+
+    def _orient(self, graph: nx.DiGraph, concepts: pd.DataFrame) -> nx.DiGraph:
+        import scm
+
+        undirected = scm.graph.undirected_edges(graph)
+        if not undirected:
+            return graph.copy()
+        if self.orient == "error":
+            raise ValueError(f"discovery left undirected edges {undirected}; pass orient='extension' or 'lingam', or add knowledge")
+        if self.orient == "lingam":
+            order = list(scm.discover(concepts, method="lingam", seed=self.seed).graph["causal_order"])
+            rank = {name: i for i, name in enumerate(order)}
+            dag = graph.copy()
+            for u, v in undirected:
+                first, second = (u, v) if rank[u] < rank[v] else (v, u)
+                dag.remove_edge(second, first)
+                dag.edges[first, second]["undirected"] = False
+                dag.edges[first, second]["oriented_by"] = "lingam"
+            return dag
+        warnings.warn(
+            f"discovery left undirected edges {undirected}; the SCM uses one consistent DAG extension of them "
+            "(orient='extension'). Pass orient='lingam', tiers in knowledge, or pairs to orient them on evidence.",
+            stacklevel=3,
+        )
+        return scm.graph.to_dag(graph, seed=self.seed)
+
+    # ---------------------------------------------------------------- state
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The discovered graph over concepts (undirected edges marked; edge `confidence`)."""
+        self._check_fitted()
+        return self.graph_
+
+    @property
+    def concept_names(self) -> list[str]:
+        self._check_fitted()
+        return self.concepts_.names
+
+    @property
+    def resolution(self) -> int:
+        self._check_fitted()
+        return self.encoder_.resolution
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "scm_"):
+            raise RuntimeError("this CausalModel is not fitted yet; call fit(images, pairs=..., labels=...) first")
+
+    # -------------------------------------------------------------- mapping
+    def encode(self, images: np.ndarray) -> pd.DataFrame:
+        """Latent table of images: concepts in label units, then nuisance latents `z<k>`."""
+        self._check_fitted()
+        self._check_query_images(images)
+        return self.concepts_.to_table(self.encoder_.encode(images))
+
+    def decode(self, latents: pd.DataFrame) -> np.ndarray:
+        """Images (uint8) from a latent table with every concept and nuisance column."""
+        self._check_fitted()
+        return self.encoder_.decode(self.concepts_.to_latents(latents))
+
+    def _check_query_images(self, images: np.ndarray) -> None:
+        expected = (self.encoder_.resolution, self.encoder_.resolution, self.encoder_.channels)
+        check_images(images, "images")
+        if images.shape[1:] != expected:
+            raise ValueError(f"images must have shape (N, {', '.join(map(str, expected))}) like the training images; got {images.shape}")
+
+    # -------------------------------------------------------------- queries
+    def sample(self, n: int, seed: int | None = None) -> QueryResult:
+        """Observational samples: concepts from the SCM, nuisance latents resampled from training images."""
+        self._check_fitted()
+        return self._render(self.scm_.sample(n, seed=seed), seed)
+
+    def intervene(self, do: Mapping[str, Any], n: int, seed: int | None = None, strict: bool = False) -> QueryResult:
+        """Samples under do(): hard values in label units, ("shift", delta), or ("soft", distribution)."""
+        self._check_fitted()
+        self._check_do(do, strict)
+        return self._render(self.scm_.intervene(dict(do), n, seed=seed), seed)
+
+    def counterfactual(self, images: np.ndarray, do: Mapping[str, Any], strict: bool = False) -> QueryResult:
+        """What each image would look like under do(): abduction, action, prediction; nuisance kept."""
+        self._check_fitted()
+        self._check_do(do, strict)
+        table = self.encode(images)
+        names = self.concepts_.names
+        changed = self.scm_.counterfactual(table[names], dict(do))
+        table = table.copy()
+        table[names] = changed[names].to_numpy()
+        return QueryResult(self.decode(table), table)
+
+    def _render(self, concepts: pd.DataFrame, seed: int | None) -> QueryResult:
+        rng = np.random.default_rng(seed)
+        table = concepts[self.concepts_.names].reset_index(drop=True)
+        if self.nuisance_.shape[1]:
+            rows = rng.integers(0, len(self.nuisance_), size=len(table))
+            nuisance = pd.DataFrame(self.nuisance_[rows], columns=self.concepts_.nuisance_names)
+            table = pd.concat([table, nuisance], axis=1)
+        return QueryResult(self.decode(table), table)
+
+    def _check_do(self, do: Mapping[str, Any], strict: bool) -> None:
+        if not isinstance(do, Mapping) or not do:
+            raise ValueError(f"do must be a non-empty dict of concept -> value; got {do!r}")
+        unknown = [name for name in do if name not in self.concepts_.names]
+        if unknown:
+            raise ValueError(f"do names unknown concepts {unknown}; the model's concepts are {self.concepts_.names}")
+        for name, value in do.items():
+            if isinstance(value, tuple):
+                continue
+            values = np.atleast_1d(np.asarray(value, dtype=float))
+            concept = self.concepts_[name]
+            if np.any(~np.isfinite(values)):
+                raise ValueError(f"do[{name!r}] must be finite; got {value!r}")
+            outside = (values < concept.low) | (values > concept.high)
+            if outside.any():
+                message = (
+                    f"do[{name!r}] = {value!r} lies outside the range seen in training "
+                    f"[{concept.low:.4g}, {concept.high:.4g}]; the decoder has not seen such images"
+                )
+                if strict:
+                    raise ValueError(message)
+                warnings.warn(message, stacklevel=3)
+
+    # ----------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> None:
+        """Write the model to one folder (encoder weights, JSON config/concepts/graphs, SCM), atomically."""
+        self._check_fitted()
+        write_model_folder(
+            path,
+            params=self.get_params(),
+            encoder=self.encoder_,
+            concepts=self.concepts_.to_dict(),
+            graphs={"graph": self.graph_, "dag": self.dag_},
+            arrays={"nuisance": self.nuisance_},
+            scm_bytes=pickle.dumps(self.scm_),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "auto") -> "CausalModel":
+        """Load a folder written by `save`; a folder that is not a CausalModel raises ValueError."""
+        stored = read_model_folder(path, device=device)
+        model = cls(**{**stored["params"], "device": device})
+        model.encoder_ = stored["encoder"]
+        model.concepts_ = ConceptMap.from_dict(stored["concepts"])
+        model.graph_ = stored["graphs"]["graph"]
+        model.dag_ = stored["graphs"]["dag"]
+        model.nuisance_ = stored["arrays"]["nuisance"]
+        model.scm_ = pickle.loads(stored["scm_bytes"])
+        return model
+
+    def get_params(self) -> dict:
+        """Constructor arguments, as stored (sklearn convention)."""
+        names = [
+            "encoder", "latent_dim", "discovery", "mechanisms", "steps", "batch_size", "lr", "knowledge", "orient",
+            "bootstrap", "include_nuisance", "label_kinds", "encoder_options", "discovery_options", "device", "seed",
+            "checkpoint_dir", "progress",
+        ]
+        return {name: getattr(self, name) for name in names}
+
+
+def apply_knowledge(graph: nx.DiGraph, knowledge: Mapping[str, Any]) -> nx.DiGraph:
+    """Impose background knowledge on a discovered graph: drop forbidden and tier-violating edges, add required ones."""
+    graph = graph.copy()
+    tiers = {name: i for i, tier in enumerate(knowledge.get("tiers") or []) for name in tier}
+    unknown = [n for pair in [*(knowledge.get("required") or []), *(knowledge.get("forbidden") or [])] for n in pair]
+    unknown += list(tiers)
+    unknown = sorted({n for n in unknown if n not in graph})
+    if unknown:
+        raise ValueError(f"knowledge names unknown concepts {unknown}; concepts are {sorted(graph.nodes)}")
+    for u, v in list(graph.edges):
+        if (u, v) in {tuple(e) for e in knowledge.get("forbidden") or []}:
+            graph.remove_edge(u, v)
+        elif u in tiers and v in tiers and tiers[u] > tiers[v]:
+            graph.remove_edge(u, v)
+    for u, v in knowledge.get("required") or []:
+        if graph.has_edge(v, u):
+            graph.remove_edge(v, u)
+        graph.add_edge(u, v, confidence=1.0, required=True)
+    for u, v in graph.edges:
+        graph.edges[u, v]["undirected"] = graph.has_edge(v, u)
+    directed = nx.DiGraph([e for e in graph.edges if not graph.edges[e]["undirected"]])
+    if not nx.is_directed_acyclic_graph(directed):
+        raise ValueError("the background knowledge makes the discovered graph cyclic; check 'required' and 'tiers'")
+    return graph
+
+
+def _annotate_stability(graph: nx.DiGraph, frequencies: pd.DataFrame, fill_confidence: bool) -> None:
+    """Copy bootstrap frequencies onto edges as `bootstrap_frequency` (and `confidence` where none)."""
+    lookup = {(row.u, row.v): row for row in frequencies.itertuples(index=False)}
+    for u, v in graph.edges:
+        row = lookup.get((u, v)) or lookup.get((v, u))
+        frequency = float(row.adjacency) if row is not None else 0.0
+        graph.edges[u, v]["bootstrap_frequency"] = frequency
+        if fill_confidence and np.isnan(graph.edges[u, v].get("confidence", np.nan)):
+            graph.edges[u, v]["confidence"] = frequency

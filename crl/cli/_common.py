@@ -1,0 +1,85 @@
+"""Pieces the `crl` subcommands share: TOML config, do() parsing, image files."""
+from __future__ import annotations
+
+import argparse
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crl.cli import UsageError
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    """Add --config; `crl.cli.main` applies it (the subcommand must set_defaults(parser=parser))."""
+    parser.add_argument(
+        "--config", type=Path, help="TOML file whose keys are this command's long flags (dashes or underscores); flags given on the line win"
+    )
+
+
+def apply_config(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """Fill `args` from `args.config` for every flag the user did not type on the line."""
+    typed = {a[2:].split("=")[0].replace("-", "_") for a in argv if a.startswith("--")}
+    if not args.config.is_file():
+        raise UsageError(f"--config: no such file {str(args.config)!r}")
+    try:
+        values = tomllib.loads(args.config.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"--config: {args.config} is not valid TOML: {error}") from error
+    known = {action.dest for action in parser._actions}
+    for key, value in values.items():
+        dest = key.replace("-", "_")
+        if dest not in known:
+            raise UsageError(f"--config: unknown key {key!r}; valid keys are {sorted(k for k in known if k != 'help')}")
+        if dest not in typed:
+            setattr(args, dest, value)
+
+
+def parse_do(items: list[str] | None) -> dict[str, Any]:
+    """Parse ["light=100", "pendulum=shift:5"] into {"light": 100.0, "pendulum": ("shift", 5.0)}."""
+    do: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--do expects NAME=VALUE or NAME=shift:DELTA; got {item!r}")
+        try:
+            do[name] = ("shift", float(value[6:])) if value.startswith("shift:") else float(value)
+        except ValueError as error:
+            raise UsageError(f"--do {item!r}: {value!r} is not a number") from error
+    if not do:
+        raise UsageError("give at least one --do NAME=VALUE")
+    return do
+
+
+def read_pngs(paths: list[Path]) -> np.ndarray:
+    """Read PNG files into one uint8 array (N, H, W, 3); all must share a size."""
+    import matplotlib.image as mpimg
+
+    images = []
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"no such image file {str(path)!r}")
+        image = mpimg.imread(path)
+        if image.dtype != np.uint8:
+            image = np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
+        images.append(image[..., :3])
+    if len({im.shape for im in images}) > 1:
+        raise UsageError(f"images must share one size; got {sorted({im.shape for im in images})}")
+    return np.stack(images)
+
+
+def write_pngs(images: np.ndarray, folder: Path, prefix: str) -> list[Path]:
+    """Write each image as `prefix_<i>.png` in folder (atomically); return the paths."""
+    import matplotlib.pyplot as plt
+
+    from encoders.atomic import atomic_path
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, image in enumerate(images):
+        path = folder / f"{prefix}_{i:03d}.png"
+        with atomic_path(path) as tmp:
+            plt.imsave(tmp, image)
+        paths.append(path)
+    return paths

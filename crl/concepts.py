@@ -1,0 +1,193 @@
+"""Concepts: named latent dimensions with a calibration to the units of their labels.
+
+A concept is one latent dimension matched to one labelled factor. Its calibration maps
+latent units to label units (a linear map fitted on the labelled rows, so that
+`do={"light": 100}` means 100 degrees) and back. Continuous concepts use
+`label = slope * z + intercept`; categorical concepts are read as the class whose mean
+latent value on the labelled rows is nearest, and written as that mean. Latent dimensions
+no label explains stay as nuisance variables `z<k>`.
+
+Matching: a supervised latent (the encoder trained with that label on that dimension) is
+its concept's dimension; otherwise the dimension is chosen by a probe on the labelled rows
+(Hungarian matching on absolute Pearson correlation, as the MCC metric does).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+MIN_LABELLED_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One concept: a latent dimension, its kind, its calibration and its observed range."""
+
+    name: str
+    dim: int
+    kind: str  # "continuous" | "categorical"
+    slope: float = 1.0
+    intercept: float = 0.0
+    class_latents: tuple[float, ...] | None = None  # categorical: latent value of each class code
+    low: float = -np.inf  # observed range, label units
+    high: float = np.inf
+
+    def to_label_units(self, z: np.ndarray) -> np.ndarray:
+        """Map latent values of this dimension to label units (class codes for categorical)."""
+        if self.kind == "categorical":
+            centres = np.asarray(self.class_latents)
+            return np.abs(z[:, None] - centres[None, :]).argmin(axis=1).astype(float)
+        return self.slope * z + self.intercept
+
+    def to_latent_units(self, values: np.ndarray) -> np.ndarray:
+        """Map values in label units back to this latent dimension."""
+        values = np.asarray(values, dtype=float)
+        if self.kind == "categorical":
+            codes = np.rint(values).astype(int)
+            if codes.min(initial=0) < 0 or codes.max(initial=0) >= len(self.class_latents):
+                raise ValueError(
+                    f"concept {self.name!r} is categorical with codes 0..{len(self.class_latents) - 1}; "
+                    f"got {sorted(set(codes.tolist()))}"
+                )
+            return np.asarray(self.class_latents)[codes]
+        return (values - self.intercept) / self.slope
+
+
+class ConceptMap:
+    """The concepts of a latent space plus its nuisance dimensions; converts tables both ways."""
+
+    def __init__(self, concepts: list[Concept], latent_dim: int):
+        self.concepts = list(concepts)
+        self.latent_dim = int(latent_dim)
+        used = {c.dim for c in self.concepts}
+        self.nuisance_dims = [k for k in range(self.latent_dim) if k not in used]
+
+    @property
+    def names(self) -> list[str]:
+        """Concept names, in the order of `concepts`."""
+        return [c.name for c in self.concepts]
+
+    @property
+    def nuisance_names(self) -> list[str]:
+        return [f"z{k}" for k in self.nuisance_dims]
+
+    def __getitem__(self, name: str) -> Concept:
+        for concept in self.concepts:
+            if concept.name == name:
+                return concept
+        raise KeyError(name)
+
+    @classmethod
+    def unnamed(cls, latents: np.ndarray) -> "ConceptMap":
+        """Every latent dimension as its own concept `z<k>` in latent units (no labels)."""
+        latents = np.asarray(latents, dtype=float)
+        concepts = [
+            Concept(name=f"z{k}", dim=k, kind="continuous", low=float(latents[:, k].min()), high=float(latents[:, k].max()))
+            for k in range(latents.shape[1])
+        ]
+        return cls(concepts, latents.shape[1])
+
+    @classmethod
+    def fit(
+        cls,
+        latents: np.ndarray,
+        labels: pd.DataFrame,
+        supervised: list[str] | None = None,
+        kinds: dict[str, str] | None = None,
+    ) -> "ConceptMap":
+        """Match each label column to a latent dimension and fit its calibration.
+
+        `latents` are the encoded means of all images (rows as in `labels.index`);
+        `supervised` lists the label names the encoder was trained with, in latent order;
+        `kinds` gives "continuous"/"categorical" per label (default: continuous).
+        """
+        latents = np.asarray(latents, dtype=float)
+        supervised = list(supervised or [])
+        kinds = dict(kinds or {})
+        rows = labels.index.to_numpy()
+        dims = {name: supervised.index(name) for name in labels.columns if name in supervised}
+        free_names = [name for name in labels.columns if name not in dims]
+        if free_names:
+            free_dims = [k for k in range(latents.shape[1]) if k not in dims.values()]
+            if len(free_dims) < len(free_names):
+                raise ValueError(
+                    f"labels name {len(labels.columns)} concepts but the encoder has only {latents.shape[1]} latent dimensions"
+                )
+            dims.update(_probe_match(latents[rows][:, free_dims], labels[free_names], free_dims))
+        concepts = []
+        for name in labels.columns:
+            observed = labels[name].notna().to_numpy()
+            if observed.sum() < MIN_LABELLED_ROWS:
+                raise ValueError(f"labels column {name!r} has {observed.sum()} values; need at least {MIN_LABELLED_ROWS}")
+            z = latents[rows[observed], dims[name]]
+            y = labels[name].to_numpy(dtype=float)[observed]
+            concept = _calibrate(name, dims[name], kinds.get(name, "continuous"), z, y)
+            if concept.kind == "continuous":  # the observed range covers every encoded image, not only the labelled ones
+                seen = concept.to_label_units(latents[:, concept.dim])
+                concept = replace(concept, low=float(min(seen.min(), y.min())), high=float(max(seen.max(), y.max())))
+            concepts.append(concept)
+        return cls(concepts, latents.shape[1])
+
+    def to_table(self, latents: np.ndarray, index: pd.Index | None = None) -> pd.DataFrame:
+        """Latent array (N, latent_dim) -> DataFrame of concepts (label units) then nuisance `z<k>`."""
+        latents = np.asarray(latents, dtype=float)
+        columns = {c.name: c.to_label_units(latents[:, c.dim]) for c in self.concepts}
+        columns.update({f"z{k}": latents[:, k] for k in self.nuisance_dims})
+        return pd.DataFrame(columns, index=index)
+
+    def to_latents(self, table: pd.DataFrame) -> np.ndarray:
+        """DataFrame with every concept and nuisance column -> latent array (N, latent_dim)."""
+        missing = [n for n in self.names + self.nuisance_names if n not in table.columns]
+        if missing:
+            raise ValueError(f"latents table lacks columns {missing}")
+        z = np.empty((len(table), self.latent_dim), dtype=np.float32)
+        for concept in self.concepts:
+            z[:, concept.dim] = concept.to_latent_units(table[concept.name].to_numpy())
+        for k in self.nuisance_dims:
+            z[:, k] = table[f"z{k}"].to_numpy()
+        return z
+
+    def to_dict(self) -> dict:
+        return {"latent_dim": self.latent_dim, "concepts": [asdict(c) for c in self.concepts]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ConceptMap":
+        concepts = []
+        for entry in data["concepts"]:
+            if entry.get("class_latents") is not None:
+                entry = {**entry, "class_latents": tuple(entry["class_latents"])}
+            concepts.append(Concept(**entry))
+        return cls(concepts, data["latent_dim"])
+
+
+def _probe_match(z: np.ndarray, labels: pd.DataFrame, dims: list[int]) -> dict[str, int]:
+    """Hungarian matching of label columns to latent dims on |Pearson correlation|."""
+    score = np.zeros((labels.shape[1], z.shape[1]))
+    for i, name in enumerate(labels.columns):
+        observed = labels[name].notna().to_numpy()
+        y = labels[name].to_numpy(dtype=float)[observed]
+        for j in range(z.shape[1]):
+            x = z[observed, j]
+            if x.std() > 0 and y.std() > 0:
+                score[i, j] = abs(np.corrcoef(x, y)[0, 1])
+    rows, cols = linear_sum_assignment(-score)
+    return {labels.columns[r]: dims[c] for r, c in zip(rows, cols)}
+
+
+def _calibrate(name: str, dim: int, kind: str, z: np.ndarray, y: np.ndarray) -> Concept:
+    """Fit one concept's map from latent units to label units on its labelled rows."""
+    if kind == "categorical":
+        codes = y.astype(int)
+        n_classes = int(codes.max()) + 1
+        overall = float(z.mean())
+        class_latents = tuple(float(z[codes == c].mean()) if np.any(codes == c) else overall for c in range(n_classes))
+        return Concept(name, dim, kind, class_latents=class_latents, low=0.0, high=float(n_classes - 1))
+    if kind != "continuous":
+        raise ValueError(f"kind of concept {name!r} must be 'continuous' or 'categorical', got {kind!r}")
+    slope, intercept = np.polyfit(z, y, deg=1)
+    if slope == 0 or not np.isfinite(slope):
+        raise ValueError(f"latent dimension {dim} carries no information about concept {name!r}; cannot calibrate it")
+    return Concept(name, dim, kind, slope=float(slope), intercept=float(intercept))
