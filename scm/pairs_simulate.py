@@ -1,0 +1,107 @@
+"""Paired samples from a known additive-noise SCM, for testing and benchmarking pair discovery.
+
+A pair shares all exogenous noise except k resampled noises ("noise" mode, Locatello et
+al. 2020) or except k perfect interventions ("intervention" mode, Brehmer et al. 2022).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+_FUNCS = {
+    "linear": lambda x: x,
+    "tanh": lambda x: 1.5 * np.tanh(x),
+    "quad": lambda x: x + 0.25 * x**2,  # monotone over x > -2 (98% of a standard normal)
+}
+
+
+@dataclass
+class AdditiveSCM:
+    """x_j = sum_i w_ij * f_ij(x_i) + s_j * n_j in topological order; variables standardised."""
+
+    graph: nx.DiGraph
+    weights: dict[tuple[str, str], float]
+    funcs: dict[tuple[str, str], str]
+    noise_scale: dict[str, float]
+
+    def __post_init__(self) -> None:
+        self.order = list(nx.topological_sort(self.graph))
+        d = len(self.order)
+        self._mean, self._std = np.zeros(d), np.ones(d)
+        self._forward(np.random.default_rng(12345).standard_normal((20000, d)), calibrate=True)
+
+    def _forward(self, noise: np.ndarray, do_mask: np.ndarray | None = None,
+                 do_values: np.ndarray | None = None, calibrate: bool = False) -> np.ndarray:
+        x = np.zeros_like(noise)
+        index = {v: k for k, v in enumerate(self.order)}
+        for k, v in enumerate(self.order):
+            total = self.noise_scale[v] * noise[:, k]
+            for u in self.graph.predecessors(v):
+                total = total + self.weights[u, v] * _FUNCS[self.funcs[u, v]](x[:, index[u]])
+            if calibrate:  # unit scale, so every f_ij gets standard inputs whatever the depth
+                self._mean[k], self._std[k] = total.mean(), total.std()
+            total = (total - self._mean[k]) / self._std[k]
+            x[:, k] = total if do_mask is None else np.where(do_mask[:, k], do_values[:, k], total)
+        return x
+
+    def sample_pairs(self, n: int, k: int | str = 1, mode: str = "noise",
+                     seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return (before, after) tables of n pairs; k sources per pair (an int, or "random": 1..d-1)."""
+        if mode not in ("noise", "intervention"):
+            raise ValueError(f"mode: expected 'noise' or 'intervention', got {mode!r}")
+        d = len(self.order)
+        if k != "random" and not 1 <= int(k) <= d:
+            raise ValueError(f"k: expected 'random' or an integer in [1, {d}], got {k!r}")
+        rng = np.random.default_rng(seed)
+        noise = rng.standard_normal((n, d))
+        ks = rng.integers(1, d, size=n) if k == "random" else np.full(n, int(k))
+        chosen = np.zeros((n, d), dtype=bool)
+        for p in range(n):
+            chosen[p, rng.choice(d, size=ks[p], replace=False)] = True
+        fresh = rng.standard_normal((n, d))
+        before = self._forward(noise)
+        if mode == "noise":
+            after = self._forward(np.where(chosen, fresh, noise))
+        else:  # do(x_v = value ~ N(0, 1)), the variable's own standardised scale
+            after = self._forward(noise, do_mask=chosen, do_values=fresh)
+        names = list(self.graph.nodes)  # the graph's own column order, not a topological one
+        return (pd.DataFrame(before, columns=self.order)[names],
+                pd.DataFrame(after, columns=self.order)[names])
+
+
+def random_scm(d: int, edge_prob: float = 0.4, nonlinear: bool = False, seed: int = 0) -> AdditiveSCM:
+    """An Erdos-Renyi DAG over x0..x{d-1} with weights +-U(0.5, 1.5) and noise scales U(0.5, 1)."""
+    rng = np.random.default_rng(seed)
+    names = [f"x{i}" for i in range(d)]
+    perm = rng.permutation(d)
+    g = nx.DiGraph()
+    g.add_nodes_from(names)
+    for a in range(d):
+        for b in range(a + 1, d):
+            if rng.random() < edge_prob:
+                g.add_edge(names[perm[a]], names[perm[b]])
+    weights = {e: float(rng.choice([-1, 1]) * rng.uniform(0.5, 1.5)) for e in g.edges}
+    kinds = ["tanh", "quad"] if nonlinear else ["linear"]
+    funcs = {e: str(rng.choice(kinds)) for e in g.edges}
+    scales = {v: float(rng.uniform(0.5, 1.0)) for v in names}
+    return AdditiveSCM(g, weights, funcs, scales)
+
+
+def measure(before: pd.DataFrame, after: pd.DataFrame, error: float,
+            seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate an encoder's estimates of both tables: the same mild monotone distortion z + 0.5 tanh(z)
+
+    of each standardised column, plus independent Gaussian noise of sd `error` times the column's std
+    (at 0.15 the estimates correlate ~0.97-0.99 with the truth).
+    """
+    rng = np.random.default_rng(seed)
+    mean, std = before.mean(), before.std()
+    out = []
+    for table in (before, after):
+        z = (table - mean) / std
+        out.append(z + 0.5 * np.tanh(z))
+    scale = out[0].std()
+    return tuple(t + error * scale.to_numpy() * rng.standard_normal(t.shape) for t in out)
