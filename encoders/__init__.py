@@ -1,0 +1,23 @@
+"""encoders: image encoders for causal representation learning, in torch, usable on any uint8 image array.
+
+`train(objective, images, pairs=None, labels=None, ...)` fits one of `OBJECTIVES` and returns an
+`Encoder` (encode / decode / save); `load(folder)` reads one back.
+
+What each setting identifies (docs/identifiability.md):
+- factorised prior, no supervision (beta-vae, annealed-vae, factor-vae, dip-vae-*, beta-tcvae):
+  nothing. Rotating an isotropic Gaussian latent leaves the prior and so the likelihood
+  unchanged, so the axes are arbitrary (Locatello et al. 2019).
+- weak supervision from pairs that differ by a shift of a few noise terms (group-vae, ml-vae,
+  ada-gvae, ada-ml-vae): the exogenous noise variables, which are independent, up to
+  per-dim reparametrisation (Locatello et al. 2020). They are not the causal variables:
+  a graph discovered over them is empty.
+- a few labels on the concept latents (any objective with labels=...) or a causal prior
+  (causal-vae, Yang et al. 2021): what puts the causal variables into named latents.
+"""
+from __future__ import annotations
+
+from encoders.model import Encoder, load
+from encoders.objectives import OBJECTIVES
+from encoders.training import train
+
+__all__ = ["train", "load", "Encoder", "OBJECTIVES"]
