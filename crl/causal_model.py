@@ -197,7 +197,7 @@ class CausalModel:
         if route == "pairs":
             before = self.concepts_.to_table(self.encoder_.encode(pairs[0]))[concepts.columns]
             after = self.concepts_.to_table(self.encoder_.encode(pairs[1]))[concepts.columns]
-            graph = scm.discover_from_pairs(before, after, observational=concepts, seed=self.seed, **options)
+            graph = scm.discover_from_pairs(before, after, **options)
             graph = apply_knowledge(graph, knowledge)
         else:
             graph = scm.discover(concepts, method=route, seed=self.seed, **knowledge, **options)

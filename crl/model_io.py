@@ -90,7 +90,18 @@ def read_model_folder(path, device: str = "auto") -> dict:
 
 
 def _graph_to_json(graph: nx.DiGraph) -> dict:
-    return nx.node_link_data(graph, edges="edges")
+    data = nx.node_link_data(graph, edges="edges")
+    data["graph"] = _json_keys(data["graph"])
+    return data
+
+
+def _json_keys(value: Any) -> Any:
+    """Graph attributes may be keyed by edges (tuples); JSON keys must be strings: ("a", "b") -> "a->b"."""
+    if isinstance(value, dict):
+        return {("->".join(map(str, k)) if isinstance(k, tuple) else k): _json_keys(v) for k, v in value.items()}
+    if isinstance(value, pd.DataFrame):
+        return {str(k): _json_keys(v) for k, v in value.to_dict().items()}
+    return value
 
 
 def _graph_from_json(data: dict) -> nx.DiGraph:

@@ -1,0 +1,53 @@
+"""report.md holds the summary and tables and links every figure inside the folder."""
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crl.evaluation import EvaluationResult
+from crl.report import markdown_table, write_report
+
+
+def _result():
+    graph = pd.DataFrame({"metric": ["shd", "precision", "recall", "f1"], "value": [1.0, 0.5, 1.0, 2 / 3]})
+    alignment = pd.DataFrame({"factor": ["a"], "kind": ["continuous"], "pearson_r": [0.9], "r2": [0.8],
+                              "accuracy": [np.nan]})
+    inter = pd.DataFrame({"intervention": ["do(a=0.5)"], "variable": ["b"], "relation": ["descendant"],
+                          "model_mean": [1.0], "scene_mean": [1.2], "abs_error": [0.2], "abs_error_norm": [0.4],
+                          "se": [0.05]})
+    cf = pd.DataFrame({"intervention": ["do(a=0.5)"] * 2, "variable": ["a", "b"],
+                       "relation": ["intervened", "descendant"], "error": [0.1, 0.3], "error_norm": [0.2, 0.6],
+                       "oracle_floor_norm": [0.05, 0.05]})
+    images = pd.DataFrame({"intervention": ["do(a=0.5)"], "mse": [0.01], "ssim": [0.9], "mse_unchanged": [0.02],
+                           "ssim_unchanged": [0.8]})
+    return EvaluationResult(alignment, graph, inter, cf, images, mcc=0.9)
+
+
+def test_summary_has_the_headline_numbers():
+    s = _result().summary()
+    assert s["shd"] == 1 and s["f1"] == pytest.approx(2 / 3) and s["mcc"] == 0.9  # every graph metric
+    assert s["cf_error_intervened"] == 0.2 and s["cf_error_descendants"] == 0.6
+    assert np.isnan(s["cf_error_nondescendants"]) and s["int_error_descendants"] == 0.4
+
+
+def test_markdown_table_formats_numbers_and_blanks_nan():
+    text = markdown_table(pd.DataFrame({"name": ["x|y"], "v": [1 / 3], "w": [np.nan]}))
+    assert text.splitlines() == ["| name | v | w |", "|---|---:|---:|", "| x\\|y | 0.3333 |  |"]
+
+
+def test_report_copies_outside_figures_and_links_them(tmp_path):
+    outside = tmp_path / "elsewhere" / "graph.png"
+    outside.parent.mkdir()
+    outside.write_bytes(b"\x89PNG fake")
+    inside = tmp_path / "rep" / "figures" / "cf.png"
+    inside.parent.mkdir(parents=True)
+    inside.write_bytes(b"\x89PNG fake")
+    path = write_report(_result(), tmp_path / "rep", {"graph": outside, "counterfactual": inside}, {"seed": 3})
+    text = path.read_text()
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert links == ["figures/graph.png", "figures/cf.png"]
+    assert all((tmp_path / "rep" / link).is_file() for link in links)
+    assert "- **seed**: 3" in text and "| cf_error_descendants | 0.6 |" in text
+    with pytest.raises(ValueError, match="missing"):
+        write_report(_result(), tmp_path / "rep2", {"graph": tmp_path / "nope.png"})
