@@ -46,7 +46,6 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), progress:
     from crl import plots
     from crl.evaluation.oracle import load_or_train
     from crl.pipeline import fit_on_scene, scene_training_data
-    from crl.report import write_report
 
     out = Path(out)
     timings: dict[str, float] = {}
@@ -68,36 +67,25 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), progress:
     fit_on_scene(model, data)
     timings["fit"] = time.perf_counter() - start - timings["generate"]
 
-    oracle = load_or_train(scene, device=settings.device, steps=settings.oracle_steps, seed=settings.seed)
+    oracle = load_or_train(scene, device=settings.device, steps=settings.oracle_steps, seed=settings.seed,
+                           progress=progress)
+    timings["oracle"] = time.perf_counter() - start - timings["generate"] - timings["fit"]
     do = demo_intervention(scene)
-    held_out = scene.sample(8, seed=settings.seed + 1000)
-    model_cf = model.counterfactual(held_out.images, do)
-    true_cf = scene.counterfactual(held_out, do)
     intervened = model.intervene(do, 8, seed=settings.seed)
-
-    result = crl.evaluate(model, scene, n=settings.n_eval, seed=settings.seed + 2000, do=[do], oracle=oracle)
-    figures_dir = out / "figures"
-    figures = {
-        "counterfactuals": plots.counterfactual_grid(
-            held_out.images, model_cf.images, true_cf.images, figures_dir / "counterfactuals.png",
-            titles=("original", f"model: do({describe(do)})", "truth"),
-        ),
-        "graphs": plots.graph_comparison(scene.graph, model.graph, figures_dir / "graphs.png"),
-        "interventional samples": plots.image_grid(intervened.images, figures_dir / "intervened.png", nrow=1),
-        "traversals": plots.latent_traversals(
-            model.decode, model.encode(held_out.images[:1]), model.concept_names, figures_dir / "traversals.png"
-        ),
-    }
-    timings["total"] = time.perf_counter() - start
+    figure = plots.image_grid(intervened.images, out / "figures" / "intervened.png", nrow=8)
     summary = {
-        **result.summary(),
         "true_edges": sorted(scene.graph.edges),
         "learned_edges": sorted(model.graph.edges),
         "graph_exact": set(scene.graph.edges) == set(model.graph.edges),
         "do": describe(do),
-        "seconds": {k: round(v, 1) for k, v in timings.items()},
+        "settings": asdict(settings),
     }
-    write_report(result, out, figures=figures, extra={"settings": asdict(settings), **summary})
+    result = crl.evaluate(
+        model, scene, n=settings.n_eval, seed=settings.seed + 2000, do=[do], oracle=oracle, report_dir=out,
+        report_extra=summary, report_figures={f"samples under do({describe(do)})": figure},
+    )
+    timings["total"] = time.perf_counter() - start
+    summary = {**result.summary(), **summary, "seconds": {k: round(v, 1) for k, v in timings.items()}}
     return summary
 
 

@@ -91,13 +91,16 @@ def _check_oracle(oracle: Any, names: Sequence[str]) -> None:
 
 def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
              do: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
-             oracle: Any = None, report_dir: str | os.PathLike | None = None) -> EvaluationResult:
+             oracle: Any = None, report_dir: str | os.PathLike | None = None,
+             report_extra: Mapping[str, Any] | None = None,
+             report_figures: Mapping[str, str | os.PathLike] | None = None) -> EvaluationResult:
     """Score `model` against `scene`'s ground truth on `n` held-out samples (default 500).
 
     `do`: one intervention dict, a list of them, or None for every factor alone at 25/50/75%
     of its range. `oracle`: reads factors from counterfactual images; None loads or trains
     the cached one (`crl.evaluation.oracle.load_or_train`). `report_dir`: also write report.md
-    and figures there. `seed` draws the samples on a stream separate from training seeds.
+    and figures there, with `report_extra` (name -> value) listed under the run details and
+    `report_figures` (name -> PNG) added. `seed` draws the samples on a stream separate from training seeds.
     """
     if isinstance(n, bool) or int(n) != n or n < 2:
         raise ValueError(f"n must be an integer >= 2; got {n!r}")
@@ -127,12 +130,14 @@ def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
     cf = counterfactual_error(model, scene, sample, interventions, oracle, definitions, scales)
     result = EvaluationResult(alignment, graph, interventional, cf.factors, cf.images, overall_mcc, cf.examples)
     if report_dir is not None:
-        _write_report(result, model, scene, latents, interventions, oracle, Path(report_dir), n, seed)
+        _write_report(result, model, scene, latents, interventions, oracle, Path(report_dir), n, seed,
+                      dict(report_extra or {}), dict(report_figures or {}))
     return result
 
 
 def _write_report(result: EvaluationResult, model: Any, scene: Any, latents: pd.DataFrame,
-                  interventions: list[dict[str, Any]], oracle: Any, folder: Path, n: int, seed: int) -> None:
+                  interventions: list[dict[str, Any]], oracle: Any, folder: Path, n: int, seed: int,
+                  extra: dict[str, Any], more_figures: dict[str, Any]) -> None:
     """Draw the figures into `folder`/figures and write `folder`/report.md.
 
     One counterfactual grid per intervened factor set, at its middle value (the range's median by default).
@@ -151,7 +156,8 @@ def _write_report(result: EvaluationResult, model: Any, scene: Any, latents: pd.
     names = list(factor_map(scene))
     figures["latent traversals"] = plots.latent_traversals(model.decode, latents, names,
                                                            folder / "figures" / "traversals.png")
-    extra = {"samples": n, "seed": seed,
+    figures.update(more_figures)
+    extra = {**extra, "samples": n, "seed": seed,
              "oracle held-out score (R^2 or accuracy)": ", ".join(f"{k}: {v:.3f}" for k, v in
                                                                   oracle.holdout_score.items())}
     write_report(result, folder, figures, extra)
