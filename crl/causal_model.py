@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from crl.concepts import Concept, ConceptMap
+from encoders.objectives.supervision import infer_kind
 from crl.model_io import check_images, check_labels, check_pairs, read_model_folder, write_model_folder
 
 WEAK_OBJECTIVES = ("group-vae", "ml-vae", "ada-gvae", "ada-ml-vae")
@@ -55,6 +56,10 @@ class CausalModel:
     bootstrap: resamples of the observational method used to give each edge a stability
         frequency (0 turns it off).
     include_nuisance: keep latents that no label names in the graph as `z<k>` concepts.
+    supervise_labels: train the first latents on the labels (semi-supervision, default); when
+        False the encoder never sees the labels and each label is matched to a latent by a probe.
+    label_kinds: {"name": "categorical" | "continuous"} overriding the encoder's rule (integer
+        columns with at most 20 values, category/bool/string dtypes are categorical).
     """
 
     def __init__(
@@ -71,6 +76,7 @@ class CausalModel:
         orient: str = "extension",
         bootstrap: int = 20,
         include_nuisance: bool = False,
+        supervise_labels: bool = True,
         label_kinds: Mapping[str, str] | None = None,
         encoder_options: Mapping[str, Any] | None = None,
         discovery_options: Mapping[str, Any] | None = None,
@@ -90,6 +96,7 @@ class CausalModel:
         self.orient = orient
         self.bootstrap = bootstrap
         self.include_nuisance = include_nuisance
+        self.supervise_labels = supervise_labels
         self.label_kinds = label_kinds
         self.encoder_options = encoder_options
         self.discovery_options = discovery_options
@@ -120,7 +127,7 @@ class CausalModel:
             objective,
             images,
             pairs=pairs,
-            labels=labels,
+            labels=labels if self.supervise_labels else None,
             latent_dim=self.latent_dim,
             steps=self.steps,
             batch_size=self.batch_size,
@@ -129,6 +136,7 @@ class CausalModel:
             device=self.device,
             checkpoint_dir=self.checkpoint_dir,
             progress=self.progress,
+            label_kinds=dict(self.label_kinds) if self.label_kinds and self.supervise_labels else None,
             **dict(self.encoder_options or {}),
         )
         latents = self.encoder_.encode(images)
@@ -171,11 +179,18 @@ class CausalModel:
     def _concept_map(self, latents: np.ndarray, labels: pd.DataFrame | None) -> ConceptMap:
         if labels is None:
             return ConceptMap.unnamed(latents)
-        kinds = dict(self.label_kinds or {})
+        kinds = {name: infer_kind(labels[name]) for name in labels.columns}
+        kinds.update(self.label_kinds or {})
+        categories = {name: sorted(labels[name].dropna().unique()) for name in labels.columns}
+        spec = self.encoder_.config["labels"]
+        if spec:  # the encoder decided each label's kind and category order; concepts follow it
+            kinds.update(zip(spec["names"], spec["kinds"]))
+            categories.update(zip(spec["names"], spec["categories"]))
+        codes = labels.copy()
         for name in labels.columns:
-            if name not in kinds and isinstance(labels[name].dtype, pd.CategoricalDtype):
-                kinds[name] = "categorical"
-        named = ConceptMap.fit(latents, labels, supervised=list(self.encoder_.label_names), kinds=kinds)
+            if kinds[name] == "categorical":  # categories as codes 0..K-1
+                codes[name] = labels[name].map({c: i for i, c in enumerate(categories[name])}).astype(float)
+        named = ConceptMap.fit(latents, codes, supervised=list(self.encoder_.label_names), kinds=kinds)
         if not self.include_nuisance:
             return named
         extra = [
@@ -359,7 +374,7 @@ class CausalModel:
         """Constructor arguments, as stored (sklearn convention)."""
         names = [
             "encoder", "latent_dim", "discovery", "mechanisms", "steps", "batch_size", "lr", "knowledge", "orient",
-            "bootstrap", "include_nuisance", "label_kinds", "encoder_options", "discovery_options", "device", "seed",
+            "bootstrap", "include_nuisance", "supervise_labels", "label_kinds", "encoder_options", "discovery_options", "device", "seed",
             "checkpoint_dir", "progress",
         ]
         return {name: getattr(self, name) for name in names}

@@ -1,0 +1,130 @@
+"""CausalModel on a small trained model: queries, calibration, persistence and bad input.
+
+The model is deliberately tiny (16x16 pendulum, a few hundred steps), so these tests check
+the mechanics the queries promise; the quality figures live in benchmarks/causal_model.py.
+"""
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import crl
+from crl.causal_model import apply_knowledge
+from crl.pipeline import fit_on_scene, scene_training_data
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return crl.scenes.load("pendulum", resolution=16)
+
+
+@pytest.fixture(scope="module")
+def fitted(scene):
+    torch.set_num_threads(1)
+    data = scene_training_data(scene, n_images=800, n_pairs=800, n_labels=100, seed=0)
+    model = crl.CausalModel(latent_dim=6, steps=300, lr=1e-3, mechanisms="linear", bootstrap=4, progress=False)
+    return fit_on_scene(model, data), data
+
+
+def test_concepts_are_named_by_labels_and_calibrated(fitted, scene):
+    model, data = fitted
+    assert model.concept_names == scene.factor_names
+    table = model.encode(data.sample.images)
+    assert list(table.columns) == scene.factor_names + ["z4", "z5"]
+    # calibration puts concepts in label units: the labelled rows are fitted by least squares
+    rows = data.labels.index
+    for name in ["pendulum", "light"]:
+        residual = table.loc[rows, name] - data.labels[name]
+        assert abs(residual.mean()) < 0.05 * data.labels[name].std()
+        assert np.corrcoef(table[name], data.sample.factors[name])[0, 1] > 0.8
+
+
+def test_graph_has_confidence_and_stability(fitted):
+    model, _ = fitted
+    assert set(model.graph.nodes) == set(model.concept_names)
+    for _, _, attributes in model.graph.edges(data=True):
+        assert 0.0 <= attributes["confidence"] <= 1.0
+        assert 0.0 <= attributes["bootstrap_frequency"] <= 1.0
+    assert nx.is_directed_acyclic_graph(model.dag_)
+
+
+def test_counterfactual_sets_the_concept_and_keeps_non_descendants(fitted):
+    model, data = fitted
+    images = data.sample.images[:16]
+    before = model.encode(images)
+    target = "light"
+    result = model.counterfactual(images, {target: 100.0})
+    assert result.images.shape == images.shape and result.images.dtype == np.uint8
+    assert np.allclose(result.latents[target], 100.0)
+    keep = [c for c in before.columns if c != target and c not in nx.descendants(model.dag_, target)]
+    pd.testing.assert_frame_equal(result.latents[keep], before[keep])
+    # the counterfactual image, read back by the encoder, moved towards the asked value
+    read_back = model.encode(result.images)[target]
+    assert np.mean(np.abs(read_back - 100.0)) < np.mean(np.abs(before[target] - 100.0))
+
+
+def test_intervene_and_sample_return_images_and_latents(fitted):
+    model, data = fitted
+    result = model.intervene({"pendulum": 10.0}, 12, seed=3)
+    assert result.images.shape == (12, 16, 16, 3)
+    assert np.allclose(result.latents["pendulum"], 10.0)
+    again = model.intervene({"pendulum": 10.0}, 12, seed=3)
+    np.testing.assert_array_equal(result.images, again.images)
+    observed = model.sample(200, seed=0).latents
+    assert observed["pendulum"].std() > 5.0  # the root varies when not intervened on
+    shifted = model.intervene({"light": ("shift", 5.0)}, 200, seed=0).latents
+    assert shifted["light"].mean() == pytest.approx(observed["light"].mean() + 5.0, abs=1e-6)
+
+
+def test_save_load_round_trip(fitted, tmp_path):
+    model, data = fitted
+    model.save(tmp_path / "model")
+    loaded = crl.CausalModel.load(tmp_path / "model", device="cpu")
+    images = data.sample.images[:8]
+    pd.testing.assert_frame_equal(loaded.encode(images), model.encode(images))
+    assert set(loaded.graph.edges) == set(model.graph.edges)
+    a = model.counterfactual(images, {"light": 90.0})
+    b = loaded.counterfactual(images, {"light": 90.0})
+    np.testing.assert_array_equal(a.images, b.images)
+
+
+def test_bad_queries_and_folders(fitted, tmp_path):
+    model, data = fitted
+    with pytest.raises(ValueError, match="unknown concepts \\['colour'\\]"):
+        model.intervene({"colour": 1.0}, 4)
+    with pytest.raises(ValueError, match="shape \\(N, 16, 16, 3\\)"):
+        model.counterfactual(np.zeros((2, 32, 32, 3), np.uint8), {"light": 90.0})
+    with pytest.warns(UserWarning, match="outside the range"):
+        model.intervene({"light": 500.0}, 2)
+    with pytest.raises(ValueError, match="outside the range"):
+        model.intervene({"light": 500.0}, 2, strict=True)
+    (tmp_path / "junk").mkdir()
+    with pytest.raises(ValueError, match="not a saved CausalModel"):
+        crl.CausalModel.load(tmp_path / "junk")
+
+
+def test_fit_rejects_bad_input_before_training(scene):
+    images = scene.sample(20, seed=0).images
+    with pytest.raises(ValueError, match="uint8"):
+        crl.CausalModel().fit(images.astype(np.float32))
+    with pytest.raises(ValueError, match="pairs\\[0\\] and pairs\\[1\\]"):
+        crl.CausalModel().fit(images, pairs=(images, images[:10]))
+    with pytest.raises(ValueError, match="indexed by image row"):
+        crl.CausalModel().fit(images, labels=pd.DataFrame({"light": [1.0]}, index=[99]))
+    with pytest.raises(ValueError, match="learns from pairs"):
+        crl.CausalModel(encoder="ada-gvae").fit(images)
+    with pytest.raises(ValueError, match="discovery must be one of"):
+        crl.CausalModel(discovery="magic").fit(images)
+    with pytest.raises(ValueError, match="latent_dim"):
+        crl.CausalModel(latent_dim=1).fit(images, labels=pd.DataFrame({"a": [1.0] * 5, "b": [2.0] * 5}))
+
+
+def test_apply_knowledge_removes_forbidden_and_adds_required():
+    graph = nx.DiGraph([("a", "b"), ("b", "c")])
+    out = apply_knowledge(graph, {"forbidden": [("b", "c")], "required": [("a", "c")]})
+    assert set(out.edges) == {("a", "b"), ("a", "c")}
+    tiers = apply_knowledge(nx.DiGraph([("b", "a")]), {"tiers": [["a"], ["b"]]})
+    assert set(tiers.edges) == set()
+    with pytest.raises(ValueError, match="unknown concepts \\['x'\\]"):
+        apply_knowledge(graph, {"forbidden": [("x", "a")]})

@@ -1,0 +1,66 @@
+"""Concept matching and calibration: latent units <-> label units."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from crl.concepts import ConceptMap
+
+
+@pytest.fixture
+def latents_and_labels():
+    rng = np.random.default_rng(0)
+    truth = pd.DataFrame({"angle": rng.uniform(-30, 40, 500), "size": rng.uniform(1, 3, 500)})
+    latents = rng.normal(size=(500, 4)) * 0.01
+    latents[:, 2] = (truth["angle"] - 5) / 20  # angle lives on dim 2, in other units
+    latents[:, 0] = -(truth["size"] - 2) * 3  # size on dim 0, reversed
+    labels = truth.iloc[rng.choice(500, 100, replace=False)]
+    return latents, labels, truth
+
+
+def test_probe_matches_dims_and_calibrates_to_label_units(latents_and_labels):
+    latents, labels, truth = latents_and_labels
+    concepts = ConceptMap.fit(latents, labels)
+    assert concepts["angle"].dim == 2 and concepts["size"].dim == 0
+    assert concepts.nuisance_dims == [1, 3]
+    table = concepts.to_table(latents)
+    assert list(table.columns) == ["angle", "size", "z1", "z3"]
+    np.testing.assert_allclose(table["angle"], truth["angle"], atol=1e-6)
+    np.testing.assert_allclose(table["size"], truth["size"], atol=1e-6)
+    # range covers every encoded image, not only the 100 labelled ones
+    assert concepts["angle"].low == pytest.approx(truth["angle"].min(), abs=1e-6)
+
+
+def test_round_trip_latents_table_latents(latents_and_labels):
+    latents, labels, _ = latents_and_labels
+    concepts = ConceptMap.fit(latents, labels)
+    np.testing.assert_allclose(concepts.to_latents(concepts.to_table(latents)), latents, atol=1e-5)
+    restored = ConceptMap.from_dict(concepts.to_dict())
+    np.testing.assert_allclose(restored.to_table(latents), concepts.to_table(latents))
+
+
+def test_supervised_dims_are_used_without_probe(latents_and_labels):
+    latents, labels, _ = latents_and_labels
+    concepts = ConceptMap.fit(latents[:, [2, 0, 1, 3]], labels, supervised=["angle", "size"])
+    assert concepts["angle"].dim == 0 and concepts["size"].dim == 1
+
+
+def test_categorical_concept_reads_nearest_class_latent():
+    z = np.array([[-1.0], [-0.9], [0.0], [0.1], [1.0], [1.1]] * 2)
+    labels = pd.DataFrame({"shape": [0, 0, 1, 1, 2, 2] * 2})
+    concepts = ConceptMap.fit(z, labels, kinds={"shape": "categorical"})
+    assert concepts.to_table(np.array([[-0.95], [0.5], [2.0]]))["shape"].tolist() == [0.0, 1.0, 2.0]
+    np.testing.assert_allclose(concepts.to_latents(pd.DataFrame({"shape": [2, 0]})).ravel(), [1.05, -0.95])
+    with pytest.raises(ValueError, match="codes 0..2"):
+        concepts.to_latents(pd.DataFrame({"shape": [3]}))
+
+
+def test_bad_inputs_are_named(latents_and_labels):
+    latents, labels, _ = latents_and_labels
+    with pytest.raises(ValueError, match="only 1 latent"):
+        ConceptMap.fit(latents[:, :1], labels)
+    sparse = labels.copy()
+    sparse.iloc[3:, 0] = np.nan
+    with pytest.raises(ValueError, match="'angle' has 3 values"):
+        ConceptMap.fit(latents, sparse)
+    with pytest.raises(ValueError, match="lacks columns"):
+        ConceptMap.fit(latents, labels).to_latents(pd.DataFrame({"angle": [0.0]}))
