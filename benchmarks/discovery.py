@@ -147,7 +147,7 @@ def score(method: str, truth: nx.DiGraph, est: nx.DiGraph) -> tuple[int, float]:
 
 def run_sachs(methods: list[str]) -> None:
     """PC (G^2 test) and GES on data sampled from pgmpy's bundled Sachs network."""
-    from scm.discover import discover
+    from scm.discovery.dispatch import discover
 
     try:
         from pgmpy.sampling import BayesianModelSampling
@@ -187,7 +187,7 @@ def main() -> None:
     import torch
     from threadpoolctl import threadpool_limits
 
-    from scm.discover import METHODS, discover
+    from scm.discovery.dispatch import METHODS, discover
 
     unknown = sorted(set(args.methods) - set(METHODS))
     if unknown:

@@ -213,7 +213,7 @@ class CausalModel:
             before = self.concepts_.to_table(self.encoder_.encode(pairs[0]))[concepts.columns]
             after = self.concepts_.to_table(self.encoder_.encode(pairs[1]))[concepts.columns]
             graph = scm.discover_from_pairs(before, after, **options)
-            graph = apply_knowledge(graph, knowledge)
+            graph = scm.knowledge.impose_knowledge(graph, **knowledge)
         else:
             graph = scm.discover(concepts, method=route, seed=self.seed, **knowledge, **options)
             for u, v in graph.edges:
@@ -378,32 +378,6 @@ class CausalModel:
             "checkpoint_dir", "progress",
         ]
         return {name: getattr(self, name) for name in names}
-
-
-def apply_knowledge(graph: nx.DiGraph, knowledge: Mapping[str, Any]) -> nx.DiGraph:
-    """Impose background knowledge on a discovered graph: drop forbidden and tier-violating edges, add required ones."""
-    graph = graph.copy()
-    tiers = {name: i for i, tier in enumerate(knowledge.get("tiers") or []) for name in tier}
-    unknown = [n for pair in [*(knowledge.get("required") or []), *(knowledge.get("forbidden") or [])] for n in pair]
-    unknown += list(tiers)
-    unknown = sorted({n for n in unknown if n not in graph})
-    if unknown:
-        raise ValueError(f"knowledge names unknown concepts {unknown}; concepts are {sorted(graph.nodes)}")
-    for u, v in list(graph.edges):
-        if (u, v) in {tuple(e) for e in knowledge.get("forbidden") or []}:
-            graph.remove_edge(u, v)
-        elif u in tiers and v in tiers and tiers[u] > tiers[v]:
-            graph.remove_edge(u, v)
-    for u, v in knowledge.get("required") or []:
-        if graph.has_edge(v, u):
-            graph.remove_edge(v, u)
-        graph.add_edge(u, v, confidence=1.0, required=True)
-    for u, v in graph.edges:
-        graph.edges[u, v]["undirected"] = graph.has_edge(v, u)
-    directed = nx.DiGraph([e for e in graph.edges if not graph.edges[e]["undirected"]])
-    if not nx.is_directed_acyclic_graph(directed):
-        raise ValueError("the background knowledge makes the discovered graph cyclic; check 'required' and 'tiers'")
-    return graph
 
 
 def _annotate_stability(graph: nx.DiGraph, frequencies: pd.DataFrame, fill_confidence: bool) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 _LAZY = {
     # discovery from observational data, and its helpers
-    "discover": "scm.discover",
-    "METHODS": "scm.discover",
-    "bootstrap": "scm.bootstrap",
+    "discover": "scm.discovery.dispatch",
+    "METHODS": "scm.discovery.dispatch",
+    "bootstrap": "scm.discovery.bootstrap",
     "varsortability": "scm.sortability",
     "r2_sortability": "scm.sortability",
     # discovery from paired / interventional tables
@@ -21,7 +21,7 @@ _LAZY = {
     "shd": "scm.metrics",
     "sid": "scm.metrics",
 }
-_SUBMODULES = {"graph", "metrics", "interop", "identification", "mechanisms", "knowledge"}
+_SUBMODULES = {"graph", "metrics", "interop", "identification", "mechanisms", "knowledge", "discovery", "sortability"}
 
 
 def __getattr__(name: str) -> Any:

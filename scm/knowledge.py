@@ -123,3 +123,26 @@ def make_knowledge(names: Sequence, required: Iterable | None = None, forbidden:
     if not nx.is_directed_acyclic_graph(required_graph):
         raise ValueError(f"required edges form a cycle: {nx.find_cycle(required_graph)}")
     return Knowledge(tuple(names), req, frozenset(forb), tier_tuple)
+
+
+def impose_knowledge(graph: nx.DiGraph, required: Iterable | None = None, forbidden: Iterable | None = None,
+                     tiers: Sequence[Sequence] | None = None) -> nx.DiGraph:
+    """Apply knowledge after discovery, for methods that cannot take it during the search.
+
+    Forbidden and tier-violating edges are removed (one half of an undirected pair removed
+    orients it), required edges are added with confidence 1. ValueError if the result has a
+    directed cycle.
+    """
+    knowledge = make_knowledge(list(graph.nodes), required, forbidden, tiers)
+    out = graph.copy()
+    out.remove_edges_from([edge for edge in graph.edges if edge in knowledge.forbidden])
+    for u, v in knowledge.required:
+        if out.has_edge(v, u):
+            out.remove_edge(v, u)
+        out.add_edge(u, v, confidence=1.0, required=True)
+    for u, v in out.edges:
+        out.edges[u, v]["undirected"] = out.has_edge(v, u)
+    directed = nx.DiGraph([edge for edge in out.edges if not out.edges[edge]["undirected"]])
+    if not nx.is_directed_acyclic_graph(directed):
+        raise ValueError(f"the knowledge makes the graph cyclic: {nx.find_cycle(directed)}; check required and tiers")
+    return out

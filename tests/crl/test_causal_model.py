@@ -10,7 +10,6 @@ import pytest
 import torch
 
 import crl
-from crl.causal_model import apply_knowledge
 from crl.pipeline import fit_on_scene, scene_training_data
 
 
@@ -118,13 +117,3 @@ def test_fit_rejects_bad_input_before_training(scene):
         crl.CausalModel(discovery="magic").fit(images)
     with pytest.raises(ValueError, match="latent_dim"):
         crl.CausalModel(latent_dim=1).fit(images, labels=pd.DataFrame({"a": [1.0] * 5, "b": [2.0] * 5}))
-
-
-def test_apply_knowledge_removes_forbidden_and_adds_required():
-    graph = nx.DiGraph([("a", "b"), ("b", "c")])
-    out = apply_knowledge(graph, {"forbidden": [("b", "c")], "required": [("a", "c")]})
-    assert set(out.edges) == {("a", "b"), ("a", "c")}
-    tiers = apply_knowledge(nx.DiGraph([("b", "a")]), {"tiers": [["a"], ["b"]]})
-    assert set(tiers.edges) == set()
-    with pytest.raises(ValueError, match="unknown concepts \\['x'\\]"):
-        apply_knowledge(graph, {"forbidden": [("x", "a")]})

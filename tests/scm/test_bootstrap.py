@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scm.bootstrap import bootstrap
+from scm.discovery.bootstrap import bootstrap
 
 
 def _data(n=1000, seed=0):

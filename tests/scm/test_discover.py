@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 import scm.graph
-from scm.discover import discover
+from scm.discovery.dispatch import discover
 from scm.graph import directed_edges, undirected_edges
 from scm.metrics import shd
 

@@ -34,3 +34,19 @@ def test_causallearn_background_knowledge():
 def test_bad_knowledge_raises(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_knowledge(["a", "b", "c"], **kwargs)
+
+
+def test_impose_knowledge_after_discovery():
+    import networkx as nx
+
+    from scm.knowledge import impose_knowledge
+
+    graph = nx.DiGraph([("a", "b"), ("b", "c")])
+    out = impose_knowledge(graph, forbidden=[("b", "c")], required=[("a", "c")])
+    assert set(out.edges) == {("a", "b"), ("a", "c")}
+    assert out.edges["a", "c"]["confidence"] == 1.0
+    undirected = nx.DiGraph([("a", "b"), ("b", "a")])
+    oriented = impose_knowledge(undirected, tiers=[["a"], ["b"]])
+    assert set(oriented.edges) == {("a", "b")} and not oriented.edges["a", "b"]["undirected"]
+    with pytest.raises(ValueError, match="unknown node"):
+        impose_knowledge(graph, forbidden=[("x", "a")])

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from scm._validate import validate_table
-from scm.discover import prepare_options, run_method
+from scm.discovery.dispatch import prepare_options, run_method
 from scm.graph import add_undirected
 
 
