@@ -28,8 +28,10 @@ class DemoSettings:
     n_labels: int = 100
     label_mode: str = "exact"
     latent_dim: int = 8
+    mechanisms: str = "auto"
     steps: int = 3_000
     batch_size: int = 64
+    lr: float = 1e-3  # 10x disentanglement_lib's 1e-4: the demo trains 3,000 steps, not 300,000
     n_eval: int = 500
     oracle_steps: int = 1_500
     seed: int = 0
@@ -37,7 +39,8 @@ class DemoSettings:
 
     def quick(self) -> "DemoSettings":
         """A smoke-test size: seconds, not minutes; its numbers mean little."""
-        return replace(self, resolution=16, n_images=600, n_pairs=600, n_labels=60, steps=60, n_eval=60, oracle_steps=60)
+        return replace(self, resolution=16, n_images=600, n_pairs=600, n_labels=60, steps=60, n_eval=60, oracle_steps=60,
+                       mechanisms="linear")
 
 
 def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), progress: bool = True) -> dict[str, Any]:
@@ -58,8 +61,10 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), progress:
 
     model = crl.CausalModel(
         latent_dim=settings.latent_dim,
+        mechanisms=settings.mechanisms,
         steps=settings.steps,
         batch_size=settings.batch_size,
+        lr=settings.lr,
         device=settings.device,
         seed=settings.seed,
         progress=progress,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib import import_module
+from pathlib import Path
 
 import crl
 
@@ -17,6 +18,13 @@ SUBCOMMANDS = ["demo", "train", "discover", "query", "evaluate", "scene"]
 
 class UsageError(Exception):
     """A problem with the user's input, reported as one line and exit code 2."""
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    """--config FILE.toml on every subcommand; `main` applies it (see _common.apply_config)."""
+    parser.add_argument(
+        "--config", type=Path, help="TOML file whose keys are this command's long flags (dashes or underscores); flags given on the line win"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         import_module(f"crl.cli.{name}").register(subparsers)
+    for subparser in subparsers.choices.values():
+        add_config_option(subparser)
+        subparser.set_defaults(parser=subparser)
     return parser
 
 

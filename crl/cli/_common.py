@@ -11,13 +11,6 @@ import numpy as np
 from crl.cli import UsageError
 
 
-def add_config_option(parser: argparse.ArgumentParser) -> None:
-    """Add --config; `crl.cli.main` applies it (the subcommand must set_defaults(parser=parser))."""
-    parser.add_argument(
-        "--config", type=Path, help="TOML file whose keys are this command's long flags (dashes or underscores); flags given on the line win"
-    )
-
-
 def apply_config(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: list[str]) -> None:
     """Fill `args` from `args.config` for every flag the user did not type on the line."""
     typed = {a[2:].split("=")[0].replace("-", "_") for a in argv if a.startswith("--")}
@@ -27,13 +20,19 @@ def apply_config(args: argparse.Namespace, parser: argparse.ArgumentParser, argv
         values = tomllib.loads(args.config.read_text())
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"--config: {args.config} is not valid TOML: {error}") from error
-    known = {action.dest for action in parser._actions}
+    actions = {action.dest: action for action in parser._actions if action.dest not in ("help", "config")}
     for key, value in values.items():
         dest = key.replace("-", "_")
-        if dest not in known:
-            raise UsageError(f"--config: unknown key {key!r}; valid keys are {sorted(k for k in known if k != 'help')}")
-        if dest not in typed:
-            setattr(args, dest, value)
+        if dest not in actions:
+            raise UsageError(f"--config: unknown key {key!r}; valid keys are {sorted(actions)}")
+        if dest in typed:
+            continue
+        convert = actions[dest].type
+        if convert is not None and isinstance(value, str):
+            value = convert(value)
+        elif convert is not None and isinstance(value, list):
+            value = [convert(v) if isinstance(v, str) else v for v in value]
+        setattr(args, dest, value)
 
 
 def parse_do(items: list[str] | None) -> dict[str, Any]:

@@ -5,7 +5,6 @@ import argparse
 from dataclasses import fields, replace
 from pathlib import Path
 
-from crl.cli._common import add_config_option
 
 
 def register(subparsers) -> None:
@@ -24,8 +23,7 @@ def register(subparsers) -> None:
     for field in fields(DemoSettings):
         value = getattr(defaults, field.name)
         parser.add_argument(f"--{field.name.replace('_', '-')}", type=type(value), default=None, help=f"default {value}")
-    add_config_option(parser)
-    parser.set_defaults(func=run, parser=parser)
+    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ def register(subparsers) -> None:
     parser.add_argument("--scene", required=True, help="scene whose factors the model's concepts name")
     parser.add_argument("--n", type=int, default=500, help="held-out samples (default 500)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--oracle-steps", type=int, default=1500, help="training steps of the oracle that reads factors from images (cached; default 1500)")
     parser.add_argument("--out", type=Path, required=True, help="report folder")
     parser.add_argument("--device", default="auto")
     parser.set_defaults(func=run)
@@ -23,12 +24,12 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import crl
-    from crl.report import write_report
 
     model = crl.CausalModel.load(args.model, device=args.device)
     scene = crl.scenes.load(args.scene, resolution=model.resolution)
-    result = crl.evaluate(model, scene, n=args.n, seed=args.seed)
-    write_report(result, args.out, figures={}, extra={"model": str(args.model), "scene": args.scene})
+    result = crl.evaluate(model, scene, n=args.n, seed=args.seed, report_dir=args.out,
+                          oracle_options={"device": args.device, "steps": args.oracle_steps},
+                          report_extra={"model": str(args.model), "scene": args.scene})
     for key, value in result.summary().items():
         print(f"{key}: {value}")
     print(f"report: {args.out / 'report.md'}")

@@ -15,12 +15,12 @@ def register(subparsers) -> None:
         "With --images: the counterfactual of each given PNG under do(). Values are in the concepts' label units.",
     )
     parser.add_argument("model", type=Path, help="folder written by `crl train` or CausalModel.save")
-    parser.add_argument("--do", action="append", required=True, metavar="NAME=VALUE", help="intervention; repeat for several (NAME=shift:DELTA for a shift)")
+    parser.add_argument("--do", action="append", metavar="NAME=VALUE", help="intervention; repeat for several (NAME=shift:DELTA for a shift)")
     parser.add_argument("--images", type=Path, nargs="+", help="PNG files to take counterfactuals of")
     parser.add_argument("--n", type=int, default=8, help="samples to draw for an interventional query (default 8)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--strict", action="store_true", help="refuse values outside the range seen in training")
-    parser.add_argument("--out", type=Path, required=True, help="folder for the output PNGs and latents.csv")
+    parser.add_argument("--out", type=Path, default=Path("crl-query"), help="folder for the output PNGs and latents.csv (default ./crl-query)")
     parser.add_argument("--device", default="auto")
     parser.set_defaults(func=run)
 

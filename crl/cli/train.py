@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from crl.cli._common import add_config_option
 
 
 def add_training_options(parser: argparse.ArgumentParser, *, n_images: int, n_pairs: int, n_labels: int, steps: int, resolution: int) -> None:
@@ -24,7 +23,6 @@ def add_training_options(parser: argparse.ArgumentParser, *, n_images: int, n_pa
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto (cuda if present, else cpu), cpu, cuda")
     parser.add_argument("--checkpoint-dir", type=Path, help="save training checkpoints here and resume from them")
-    add_config_option(parser)
 
 
 def register(subparsers) -> None:
@@ -35,7 +33,7 @@ def register(subparsers) -> None:
     )
     add_training_options(parser, n_images=20_000, n_pairs=10_000, n_labels=100, steps=20_000, resolution=64)
     parser.add_argument("--out", type=Path, required=True, help="folder to save the model in")
-    parser.set_defaults(func=run, parser=parser)
+    parser.set_defaults(func=run)
 
 
 def build_model(args: argparse.Namespace):

@@ -91,14 +91,15 @@ def _check_oracle(oracle: Any, names: Sequence[str]) -> None:
 
 def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
              do: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
-             oracle: Any = None, report_dir: str | os.PathLike | None = None,
+             oracle: Any = None, oracle_options: Mapping[str, Any] | None = None,
+             report_dir: str | os.PathLike | None = None,
              report_extra: Mapping[str, Any] | None = None,
              report_figures: Mapping[str, str | os.PathLike] | None = None) -> EvaluationResult:
     """Score `model` against `scene`'s ground truth on `n` held-out samples (default 500).
 
     `do`: one intervention dict, a list of them, or None for every factor alone at 25/50/75%
     of its range. `oracle`: reads factors from counterfactual images; None loads or trains
-    the cached one (`crl.evaluation.oracle.load_or_train`). `report_dir`: also write report.md
+    the cached one (`crl.evaluation.oracle.load_or_train(scene, **oracle_options)`). `report_dir`: also write report.md
     and figures there, with `report_extra` (name -> value) listed under the run details and
     `report_figures` (name -> PNG) added. `seed` draws the samples on a stream separate from training seeds.
     """
@@ -125,7 +126,7 @@ def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
     if oracle is None:
         from crl.evaluation.oracle import load_or_train
 
-        oracle = load_or_train(scene)
+        oracle = load_or_train(scene, **dict(oracle_options or {}))
         _check_oracle(oracle, list(definitions))
     cf = counterfactual_error(model, scene, sample, interventions, oracle, definitions, scales)
     result = EvaluationResult(alignment, graph, interventional, cf.factors, cf.images, overall_mcc, cf.examples)
