@@ -29,9 +29,9 @@ class DemoSettings:
     label_mode: str = "exact"
     latent_dim: int = 8
     mechanisms: str = "auto"
-    steps: int = 3_000
-    batch_size: int = 64
-    lr: float = 1e-3  # 10x disentanglement_lib's 1e-4: the demo trains 3,000 steps, not 300,000
+    steps: int = 600
+    batch_size: int = 32
+    lr: float = 1e-3  # 10x disentanglement_lib's 1e-4: the demo trains 600 steps, not 300,000
     n_eval: int = 500
     oracle_steps: int = 1_500
     seed: int = 0

