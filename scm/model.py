@@ -22,11 +22,11 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "discrete": (),             # nodes to treat as discrete in addition to those detected
     "max_categories": 10,       # integer/bool columns with at most this many values are discrete
     "C": 1.0,                   # inverse L2 strength of the categorical (logistic) mechanism
-    "hidden": (64, 64), "lr": 3e-3, "batch_size": 256, "max_epochs": 500, "patience": 20,
+    "hidden": (64, 64), "lr": 3e-3, "batch_size": 256, "max_epochs": 500, "max_steps": 4000, "patience": 20,
     "val_fraction": 0.2,        # mlp training (see scm.mechanisms.mlp)
     "holdout": 0.2, "margin": 0.05,  # auto selection (see scm.mechanisms.selection)
 }
-_MLP_KEYS = ("hidden", "lr", "batch_size", "max_epochs", "patience", "val_fraction")
+_MLP_KEYS = ("hidden", "lr", "batch_size", "max_epochs", "max_steps", "patience", "val_fraction")
 
 
 class SCM:

@@ -15,13 +15,17 @@ class MLPMechanism(AdditiveNoiseMechanism):
     """f is an MLP (ReLU, `hidden` widths) fitted by Adam on mean squared error over standardised data.
 
     Training stops when the held-out loss (a `val_fraction` split) has not improved for
-    `patience` epochs; the best weights are kept. If it is still improving after `max_epochs`
-    a RuntimeWarning names the node and suggests raising `max_epochs` or `lr`.
-    Defaults: hidden=(64, 64), lr=3e-3, batch_size=256, max_epochs=500, patience=20, val_fraction=0.2.
+    `patience` epochs, or after `max_epochs` epochs or `max_steps` gradient steps, whichever
+    comes first (the step budget bounds the cost on large tables); the best weights are kept.
+    If it is still improving when a budget runs out, a RuntimeWarning names the node and
+    suggests raising `max_epochs` / `max_steps` or `lr`.
+    Defaults: hidden=(64, 64), lr=3e-3, batch_size=256, max_epochs=500, max_steps=4000, patience=20,
+    val_fraction=0.2.
     """
 
     def __init__(self, noise: str = "empirical", hidden: tuple[int, ...] = (64, 64), lr: float = 3e-3,
-                 batch_size: int = 256, max_epochs: int = 500, patience: int = 20, val_fraction: float = 0.2,
+                 batch_size: int = 256, max_epochs: int = 500, max_steps: int = 4000, patience: int = 20,
+                 val_fraction: float = 0.2,
                  device: str = "auto", name: str = "node") -> None:
         super().__init__(noise=noise)
         if not 0.0 < val_fraction < 1.0:
@@ -29,11 +33,12 @@ class MLPMechanism(AdditiveNoiseMechanism):
         if any(int(h) < 1 for h in hidden):
             raise ValueError(f"hidden must be positive layer widths; got {hidden!r}")
         for label, value in (("lr", lr), ("batch_size", batch_size), ("max_epochs", max_epochs),
-                             ("patience", patience)):
+                             ("max_steps", max_steps), ("patience", patience)):
             if value <= 0:
                 raise ValueError(f"{label} must be positive; got {value!r}")
         self.hidden, self.lr, self.batch_size = tuple(hidden), lr, batch_size
-        self.max_epochs, self.patience, self.val_fraction = max_epochs, patience, val_fraction
+        self.max_epochs, self.max_steps = max_epochs, max_steps
+        self.patience, self.val_fraction = patience, val_fraction
         self.device, self.name = device, name
 
     def _fit_function(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> None:
@@ -51,7 +56,8 @@ class MLPMechanism(AdditiveNoiseMechanism):
         net = net.to(device)
         optimiser = torch.optim.Adam(net.parameters(), lr=self.lr)
         best, best_state, best_epoch = float("inf"), None, 0
-        for epoch in range(self.max_epochs):
+        epochs = max(1, min(self.max_epochs, self.max_steps // max(1, -(-len(train) // self.batch_size))))
+        for epoch in range(epochs):
             net.train()
             shuffled = rng.permutation(train)
             for start in range(0, len(shuffled), self.batch_size):
@@ -69,10 +75,10 @@ class MLPMechanism(AdditiveNoiseMechanism):
             elif epoch - best_epoch >= self.patience:
                 break
         else:
-            if self.max_epochs - 1 - best_epoch < self.patience:
-                warnings.warn(f"mlp mechanism for node {self.name!r} was still improving after max_epochs="
-                              f"{self.max_epochs}; pass a larger max_epochs (or lr) to SCM(...)",
-                              RuntimeWarning, stacklevel=2)
+            if epochs - 1 - best_epoch < self.patience:
+                warnings.warn(f"mlp mechanism for node {self.name!r} was still improving after {epochs} epochs "
+                              f"(max_epochs={self.max_epochs}, max_steps={self.max_steps}); pass a larger "
+                              "max_epochs / max_steps (or lr) to SCM(...)", RuntimeWarning, stacklevel=2)
         net.load_state_dict(best_state)
         self.net_ = net.eval()
         self.val_loss_ = best
