@@ -67,7 +67,7 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
     xb, xa = b.to_numpy(dtype=float), a.to_numpy(dtype=float)
     changes = detect_changes(xb, xa, threshold)
     miss = miss_rates(changes, np.abs(xa - xb))
-    rel, conflicts = ancestral_relation(miss, ~changes.still, names, exact="exact" in changes.rule)
+    rel, conflicts = ancestral_relation(miss, ~changes.still, names)
     for j in np.flatnonzero(changes.changed.sum(axis=0) == 0):
         warnings.warn(f"column {names[j]!r} never changes in any pair: its descendants cannot be seen",
                       stacklevel=2)
