@@ -10,7 +10,9 @@ learned latents) and "changed" (the size of real variation). Rules, per column:
   errors of one encoder are of similar relative size and a column that changes in every pair has no
   noise mode of its own. |delta| > 3 s is a change (0.3% false calls);
   |delta| <= s is "clearly still" (68% of unchanged pairs, but few real changes fall so low); the
-  band between is left undecided.
+  band between is left undecided. Both cuts are raised to at least 10% of the column's
+  90th-percentile change: an encoder's leak of one variable into another's latent is systematic,
+  not noise, and would otherwise read as a causal effect; effects below that share are not seen.
 - given: a user `threshold` t in units of the column's std: |delta| > t std is a change, else none.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ _EXACT_TOL = 1e-9  # |delta| at or below this many column stds is an exact zero
 _EXACT_SHARE = 0.01  # share of exact zeros that marks a column measured without error
 _TRUNCATE = 2.5  # truncation point of the noise-scale fit, in noise scales
 _CHANGED, _STILL = 3.0, 1.0  # cuts in noise scales
+_MIN_RELATIVE, _REAL_QUANTILE = 0.1, 0.9  # a change reaches 10% of the column's 90th-percentile change
 # Variance of a standard normal truncated to [-c, c], to de-bias the truncated fit.
 _TRUNC_VAR = 1 - 2 * _TRUNCATE * norm.pdf(_TRUNCATE) / (2 * norm.cdf(_TRUNCATE) - 1)
 
@@ -82,6 +85,14 @@ def detect_changes(before: np.ndarray, after: np.ndarray, threshold: str | float
     # the best bound on everyone's, assuming one encoder estimates its variables with errors of
     # similar relative size.
     scale = level.min() * std
-    still_share = np.full(d, 2 * norm.cdf(_STILL) - 1)
-    return Changes(delta > _CHANGED * scale, delta <= _STILL * scale, _CHANGED * scale, still_share,
-                   ["noise"] * d)
+    # Encoders leak a little of one variable into another's latent; such a leak moves with every
+    # change of the leaking variable and would pass the noise cut. A change must also reach a
+    # fraction of the column's typical real change (the median of its changes above the noise cut).
+    floor = np.zeros(d)
+    for j in range(d):
+        real = delta[delta[:, j] > _CHANGED * scale[j], j]
+        if len(real):
+            floor[j] = _MIN_RELATIVE * np.quantile(real, _REAL_QUANTILE)
+    cut, still_cut = np.maximum(_CHANGED * scale, floor), np.maximum(_STILL * scale, floor)
+    still_share = 2 * norm.cdf(still_cut / np.where(scale > 0, scale, np.inf)) - 1  # unchanged pairs called still
+    return Changes(delta > cut, delta <= still_cut, cut, still_share, ["noise"] * d)

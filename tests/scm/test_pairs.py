@@ -164,3 +164,19 @@ def test_bad_options_raise(kwargs, match):
     before, after = chain_collider(nonlinear=False).sample_pairs(100, seed=0)
     with pytest.raises(ValueError, match=match):
         discover_from_pairs(before, after, **kwargs)
+
+
+def test_encoder_leak_into_a_root_does_not_make_it_a_descendant():
+    # an encoder that leaks 5% (in stds) of W and P into T's latent: every change of W or P moves T's
+    # estimate by more than the noise, but by far less than T's own changes; T must stay a root
+    scm = chain_collider(nonlinear=False)
+    before, after = scm.sample_pairs(N_PAIRS, k=1, seed=0)
+    mean, std = before.mean(), before.std()
+    for table in (before, after):
+        z = (table - mean) / std
+        table["T"] = table["T"] + 0.05 * std["T"] * (z["W"] + z["P"])
+    before, after = measure(before, after, error=0.02, seed=1)
+    g = discover_from_pairs(before, after, mode="noise")
+    assert set(g.predecessors("T")) == set()
+    assert not g.graph["ancestors"]["T"].any()  # nothing is an ancestor of T
+    assert {("T", "I"), ("I", "P"), ("W", "P")} <= set(g.edges)
