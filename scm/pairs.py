@@ -58,13 +58,20 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
     error in the columns. `mode`: "noise" (pairs share all noise but resampled ones), "intervention"
     (perfect interventions) or "auto" (unknown: treated like "intervention", the safe reading).
     `threshold`: "auto" (calibrated per column) or a |delta| cut in column stds. `alpha`: level of the
-    direct-edge test. `min_pairs`: default 10 per column. Edges carry `confidence` in [0, 1];
+    direct-edge test. `min_pairs`: default 10 per column. Pairs identical in every column are set
+    aside first (they carry no evidence). Edges carry `confidence` in [0, 1];
     graph attributes: "ancestors" (boolean DataFrame, row = ancestor), "change_thresholds",
     "undecided" (edges kept but not settled as direct), "conflicts", "direct_tests", "method".
     """
     b, a = _validate(before, after, mode, threshold, alpha, min_pairs)
     names = list(b.columns)
     xb, xa = b.to_numpy(dtype=float), a.to_numpy(dtype=float)
+    # a pair in which nothing moved at all (identical images encode to identical latents) carries no
+    # evidence, and its exact zeros would make every column look measured without error
+    moved = (xa != xb).any(axis=1)
+    if moved.sum() < 2:
+        raise ValueError(f"after equals before in {len(moved) - moved.sum()} of {len(moved)} pairs; nothing changed to learn from")
+    xb, xa = xb[moved], xa[moved]
     changes = detect_changes(xb, xa, threshold)
     miss = miss_rates(changes, np.abs(xa - xb))
     rel, conflicts = ancestral_relation(miss, ~changes.still, names)

@@ -180,3 +180,15 @@ def test_encoder_leak_into_a_root_does_not_make_it_a_descendant():
     assert set(g.predecessors("T")) == set()
     assert not g.graph["ancestors"]["T"].any()  # nothing is an ancestor of T
     assert {("T", "I"), ("I", "P"), ("W", "P")} <= set(g.edges)
+
+
+def test_pairs_with_nothing_changed_do_not_make_the_table_look_exact():
+    # pairs whose images are identical (the resampled noise is invisible) encode to identical latents:
+    # exact zeros in every column at once, which say nothing about the estimation error elsewhere
+    scm = chain_collider(nonlinear=False)
+    before, after = measure(*scm.sample_pairs(N_PAIRS, k=1, seed=0), error=ERROR, seed=1)
+    still = before.iloc[:500]
+    before = pd.concat([before, still], ignore_index=True)
+    after = pd.concat([after, still], ignore_index=True)
+    g = discover_from_pairs(before, after, mode="noise")
+    assert set(g.edges) == set(scm.graph.edges)
