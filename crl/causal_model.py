@@ -149,7 +149,10 @@ class CausalModel:
         self.dag_ = self._orient(self.graph_, concepts)
         import scm
 
-        self.scm_ = scm.SCM(self.dag_, mechanisms=self.mechanisms, seed=self.seed, device=self.device).fit(concepts)
+        categorical = [c.name for c in self.concepts_.concepts if c.kind == "categorical"]
+        self.scm_ = scm.SCM(
+            self.dag_, mechanisms=self.mechanisms, seed=self.seed, device=self.device, discrete=categorical
+        ).fit(concepts)
         return self
 
     def _objective(self, pairs) -> str:
@@ -189,7 +192,8 @@ class CausalModel:
         codes = labels.copy()
         for name in labels.columns:
             if kinds[name] == "categorical":  # categories as codes 0..K-1
-                codes[name] = labels[name].map({c: i for i, c in enumerate(categories[name])}).astype(float)
+                index = {str(c): i for i, c in enumerate(categories[name])}  # the encoder stores categories as text
+                codes[name] = labels[name].map(lambda v: index.get(str(v), np.nan)).astype(float)
         named = ConceptMap.fit(latents, codes, supervised=list(self.encoder_.label_names), kinds=kinds)
         if not self.include_nuisance:
             return named

@@ -117,3 +117,14 @@ def test_fit_rejects_bad_input_before_training(scene):
         crl.CausalModel(discovery="magic").fit(images)
     with pytest.raises(ValueError, match="latent_dim"):
         crl.CausalModel(latent_dim=1).fit(images, labels=pd.DataFrame({"a": [1.0] * 5, "b": [2.0] * 5}))
+
+
+def test_categorical_label_becomes_a_categorical_concept():
+    torch.set_num_threads(1)
+    scene = crl.scenes.load("causal_sprites", resolution=16)
+    data = scene_training_data(scene, n_images=400, n_pairs=400, n_labels=120, seed=0)
+    model = crl.CausalModel(latent_dim=6, steps=30, lr=1e-3, mechanisms="linear", bootstrap=0, progress=False)
+    fit_on_scene(model, data)
+    shape = model.concepts_["shape"]
+    assert shape.kind == "categorical" and len(shape.class_latents) == 3
+    assert set(model.encode(data.sample.images)["shape"].unique()) <= {0.0, 1.0, 2.0}
