@@ -13,7 +13,6 @@ no meaningful scale, so variance-sorting methods such as NOTEARS/DAGMA are not a
 """
 from __future__ import annotations
 
-import json
 import pickle
 import warnings
 from dataclasses import dataclass

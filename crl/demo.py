@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import numpy as np
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
 """Counterfactual scores: the true mechanisms score ~perfectly, returning the input fails where it should."""
 import numpy as np
-import pytest
 
 from conftest import BrokenModel, PerfectModel
 from crl.evaluation._factors import factor_scales

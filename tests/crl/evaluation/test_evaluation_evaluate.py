@@ -1,8 +1,6 @@
 """End to end: `evaluate` on a perfect and a broken fake model, bad input, and the report folder."""
 import re
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from conftest import BrokenModel, PerfectModel

@@ -1,5 +1,4 @@
 """Interventional mean errors: pinned on constructed draws, ~0 for the true mechanisms, large when do() is ignored."""
-import numpy as np
 import pandas as pd
 import pytest
 
