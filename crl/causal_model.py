@@ -55,6 +55,9 @@ class CausalModel:
     bootstrap: resamples of the observational method used to give each edge a stability
         frequency (0 turns it off).
     include_nuisance: keep latents that no label names in the graph as `z<k>` concepts.
+    keep_undecided: keep edges the pair route could not settle (a significant dependence explaining
+        under 1% of the child's variance, or an untestable one); by default they are left out of
+        the graph and the SCM and listed in `graph.graph["undecided"]`.
     supervise_labels: train the first latents on the labels (semi-supervision, default); when
         False the encoder never sees the labels and each label is matched to a latent by a probe.
     label_kinds: {"name": "categorical" | "continuous"} overriding the encoder's rule (integer
@@ -75,6 +78,7 @@ class CausalModel:
         orient: str = "extension",
         bootstrap: int = 20,
         include_nuisance: bool = False,
+        keep_undecided: bool = False,
         supervise_labels: bool = True,
         label_kinds: Mapping[str, str] | None = None,
         encoder_options: Mapping[str, Any] | None = None,
@@ -95,6 +99,7 @@ class CausalModel:
         self.orient = orient
         self.bootstrap = bootstrap
         self.include_nuisance = include_nuisance
+        self.keep_undecided = keep_undecided
         self.supervise_labels = supervise_labels
         self.label_kinds = label_kinds
         self.encoder_options = encoder_options
@@ -216,6 +221,8 @@ class CausalModel:
             before = self.concepts_.to_table(self.encoder_.encode(pairs[0]))[concepts.columns]
             after = self.concepts_.to_table(self.encoder_.encode(pairs[1]))[concepts.columns]
             graph = scm.discover_from_pairs(before, after, **options)
+            if not self.keep_undecided:  # still listed in graph.graph["undecided"]
+                graph.remove_edges_from([e for e in graph.edges if graph.edges[e].get("undecided")])
             graph = scm.knowledge.impose_knowledge(graph, **knowledge)
         else:
             graph = scm.discover(concepts, method=route, seed=self.seed, **knowledge, **options)
@@ -377,7 +384,8 @@ class CausalModel:
         """Constructor arguments, as stored (sklearn convention)."""
         names = [
             "encoder", "latent_dim", "discovery", "mechanisms", "steps", "batch_size", "lr", "knowledge", "orient",
-            "bootstrap", "include_nuisance", "supervise_labels", "label_kinds", "encoder_options", "discovery_options", "device", "seed",
+            "bootstrap", "include_nuisance", "keep_undecided", "supervise_labels", "label_kinds", "encoder_options",
+            "discovery_options", "device", "seed",
             "checkpoint_dir", "progress",
         ]
         return {name: getattr(self, name) for name in names}
