@@ -35,13 +35,7 @@ def pairs(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return render(first), render(second)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tests share 2 cores with other work: one torch thread each."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

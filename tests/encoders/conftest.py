@@ -2,7 +2,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 
 def squares(n: int, resolution: int = 16, channels: int = 3, seed: int = 0) -> tuple[np.ndarray, pd.DataFrame]:
@@ -16,15 +15,11 @@ def squares(n: int, resolution: int = 16, channels: int = 3, seed: int = 0) -> t
     return images, pd.DataFrame({"x": xs.astype(float), "y": ys.astype(float)})
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tests share 2 cores with other work: one torch thread each."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture(scope="module")
 def square_data():
     return squares(128)
+
+
+@pytest.fixture(autouse=True)
+def _every_test_on_one_thread(one_thread):
+    """Every encoders test runs with the shared one-thread fixture."""
