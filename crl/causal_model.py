@@ -25,7 +25,8 @@ import pandas as pd
 
 from crl.concepts import Concept, ConceptMap
 from encoders.objectives.supervision import infer_kind
-from crl.model_io import check_images, check_labels, check_pairs, read_model_folder, write_model_folder
+from crl.model_io import check_labels, check_pairs, read_model_folder, write_model_folder
+from encoders.data import check_images
 
 WEAK_OBJECTIVES = ("group-vae", "ml-vae", "ada-gvae", "ada-ml-vae")
 ORIENT_RULES = ("extension", "lingam", "error")
@@ -284,19 +285,12 @@ class CausalModel:
     def encode(self, images: np.ndarray) -> pd.DataFrame:
         """Latent table of images: concepts in label units, then nuisance latents `z<k>`."""
         self._check_fitted()
-        self._check_query_images(images)
-        return self.concepts_.to_table(self.encoder_.encode(images))
+        return self.concepts_.to_table(self.encoder_.encode(images))  # the encoder checks dtype and shape
 
     def decode(self, latents: pd.DataFrame) -> np.ndarray:
         """Images (uint8) from a latent table with every concept and nuisance column."""
         self._check_fitted()
         return self.encoder_.decode(self.concepts_.to_latents(latents))
-
-    def _check_query_images(self, images: np.ndarray) -> None:
-        expected = (self.encoder_.resolution, self.encoder_.resolution, self.encoder_.channels)
-        check_images(images, "images")
-        if images.shape[1:] != expected:
-            raise ValueError(f"images must have shape (N, {', '.join(map(str, expected))}) like the training images; got {images.shape}")
 
     # -------------------------------------------------------------- queries
     def sample(self, n: int, seed: int | None = None) -> QueryResult:

@@ -18,15 +18,9 @@ import pandas as pd
 
 import crl
 from encoders.atomic import atomic_directory
+from encoders.data import check_images
 
 FORMAT = "crl.CausalModel"
-
-
-def check_images(images: Any, name: str) -> None:
-    """Raise ValueError unless `images` is a uint8 array (N, H, W, C) with N >= 1."""
-    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim != 4 or len(images) == 0:
-        described = f"{images.dtype} array of shape {images.shape}" if isinstance(images, np.ndarray) else type(images).__name__
-        raise ValueError(f"{name} must be a non-empty uint8 array of shape (N, H, W, C); got {described}")
 
 
 def check_pairs(pairs: Any, image_shape: tuple[int, ...]) -> None:
