@@ -11,7 +11,8 @@ pgmpy's bundled example models (discrete; PC with the G^2 test), if pgmpy can lo
 
     python benchmarks/discovery.py --d 10 20 --seeds 2 --methods pc notears dagma
 
-All runs single-threaded (BLAS and torch limited to one thread) for a fair comparison; both
+All runs single-threaded (BLAS and torch limited to one thread) for a fair comparison, each in a
+forked child stopped after --timeout seconds (counted as unfinished, left out of the means); both
 wall and process-CPU seconds are reported (CPU seconds are the fair figure on a shared machine).
 """
 from __future__ import annotations
@@ -174,6 +175,28 @@ def run_sachs(methods: list[str]) -> None:
         print(f"sachs {method:12s} SHD {distance:3d}  F1 {f1:.2f}  {seconds:.2f}s")
 
 
+def run_one(run: Callable[[pd.DataFrame], nx.DiGraph], method: str, truth: nx.DiGraph, df: pd.DataFrame,
+            timeout: float) -> dict:
+    """Run one method in a forked single-threaded child; its SHD, F1, wall and CPU seconds, or a timeout."""
+    import multiprocessing as mp
+
+    def child(conn) -> None:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        est = run(df)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        distance, f1 = score(method, truth, est)
+        conn.send(dict(shd=distance, f1=f1, seconds=seconds, cpu_seconds=cpu))
+
+    receive, send = mp.get_context("fork").Pipe(duplex=False)
+    process = mp.get_context("fork").Process(target=child, args=(send,), daemon=True)
+    process.start()
+    ready = receive.poll(timeout)
+    result = receive.recv() if ready else dict(shd=np.nan, f1=np.nan, seconds=np.nan, cpu_seconds=np.nan, timeout=True)
+    process.kill()
+    process.join()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--d", type=int, nargs="+", default=[10, 20, 50])
@@ -181,6 +204,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--methods", nargs="+", default=["pc", "ges", "boss", "notears", "dagma", "sortnregress"])
     parser.add_argument("--no-reference", action="store_true", help="skip the reference implementations")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per run before it counts as unfinished")
+    parser.add_argument("--csv", help="also write every run to this CSV file")
     parser.add_argument("--sachs", action="store_true", help="also run on the Sachs network")
     args = parser.parse_args()
 
@@ -206,23 +231,25 @@ def main() -> None:
                                           ("reference", references.get(method))):
                             if run is None:
                                 continue
-                            start, start_cpu = time.perf_counter(), time.process_time()
-                            est = run(df)
-                            seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-                            distance, f1 = score(method, truth, est)
-                            rows.append(dict(d=d, seed=seed, data=scaling, method=method, impl=impl, shd=distance,
-                                             f1=f1, seconds=seconds, cpu_seconds=cpu, varsortability=vs))
-                            print(f"d={d} seed={seed} {scaling} {method} {impl}: SHD {distance} F1 {f1:.2f} "
-                                  f"{seconds:.2f}s wall {cpu:.2f}s cpu", flush=True)
+                            result = run_one(run, method, truth, df, args.timeout)
+                            rows.append(dict(d=d, seed=seed, data=scaling, method=method, impl=impl,
+                                             varsortability=vs, timeout=False) | result)
+                            shown = (f"over {args.timeout:.0f}s, stopped" if result.get("timeout") else
+                                     f"SHD {result['shd']} F1 {result['f1']:.2f} {result['seconds']:.2f}s wall "
+                                     f"{result['cpu_seconds']:.2f}s cpu")
+                            print(f"d={d} seed={seed} {scaling} {method} {impl}: {shown}", flush=True)
         table = pd.DataFrame(rows)
-        summary = table.groupby(["d", "data", "method", "impl"])[
-            ["shd", "f1", "seconds", "cpu_seconds", "varsortability"]].mean()
+        if args.csv:
+            table.to_csv(args.csv, index=False)
+        summary = table.groupby(["d", "data", "method", "impl"]).agg(
+            shd=("shd", "mean"), f1=("f1", "mean"), seconds=("seconds", "mean"), cpu_seconds=("cpu_seconds", "mean"),
+            unfinished=("timeout", "sum"), varsortability=("varsortability", "mean"))
         wide = summary.unstack("impl")
         if "reference" in table["impl"].values:
             wide[("ratio", "cpu ref/ours")] = wide[("cpu_seconds", "reference")] / wide[("cpu_seconds", "ours")]
-        pd.set_option("display.width", 200)
-        pd.set_option("display.max_columns", 20)
-        print("\n# mean over seeds")
+        pd.set_option("display.width", 250)
+        pd.set_option("display.max_columns", 30)
+        print(f"\n# mean over seeds (finished runs only; unfinished = runs stopped at {args.timeout:.0f}s)")
         print(wide.round(3).to_string())
         if args.sachs:
             run_sachs(args.methods)

@@ -61,6 +61,7 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
     direct-edge test. `min_pairs`: default 10 per column. Pairs identical in every column are set
     aside first (they carry no evidence). Edges carry `confidence` in [0, 1];
     graph attributes: "ancestors" (boolean DataFrame, row = ancestor), "change_thresholds",
+    "change_rules" (how each column's changes were called: noise, exact, discrete, ...),
     "undecided" (edges kept but not settled as direct), "conflicts", "direct_tests", "method".
     """
     b, a = _validate(before, after, mode, threshold, alpha, min_pairs)
@@ -112,6 +113,7 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
         ancestors=pd.DataFrame(nx.to_numpy_array(rel, nodelist=names, weight=None) > 0,
                                index=names, columns=names),
         change_thresholds=dict(zip(names, map(float, changes.threshold))),
+        change_rules=dict(zip(names, changes.rule)),
         undecided=undecided,
         conflicts=conflicts,
         direct_tests={k: (None if t is None else vars(t)) for k, t in tests.items()},

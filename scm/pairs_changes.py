@@ -2,8 +2,11 @@
 
 |after - before| of a column mixes "unchanged" (exact zeros on true factors, estimation noise on
 learned latents) and "changed" (the size of real variation). Rules, per column:
-- exact: the table is measured without error when some column has |delta| <= 1e-9 std in at least
-  1% of pairs; then any nonzero delta is a change, and a column with no zeros changes in every pair.
+- discrete: a column of integer codes with at most 20 levels (a categorical concept, read out as a
+  class) changes exactly when its level does. Its zeros say nothing about the other columns.
+- exact: the continuous columns are measured without error when one of them has |delta| <= 1e-9
+  std in at least 1% of pairs; then any nonzero delta is a change, and a column with no zeros
+  changes in every pair.
 - noise: otherwise the unchanged deltas are estimation noise, Gaussian with scale s around zero. s is
   the scale of the central mode (iterated 2.5 s truncated variance, started from below, so it locks
   onto the narrowest mode); every column then takes the lowest such level in units of its std, as
@@ -24,6 +27,7 @@ from scipy.stats import norm
 
 _EXACT_TOL = 1e-9  # |delta| at or below this many column stds is an exact zero
 _EXACT_SHARE = 0.01  # share of exact zeros that marks a column measured without error
+_MAX_LEVELS = 20  # an integer column with at most this many levels is discrete (as labels are)
 _TRUNCATE = 2.5  # truncation point of the noise-scale fit, in noise scales
 _CHANGED, _STILL = 3.0, 1.0  # cuts in noise scales
 _MIN_RELATIVE, _REAL_QUANTILE = 0.1, 0.9  # a change reaches 10% of the column's 90th-percentile change
@@ -37,7 +41,7 @@ class Changes:
 
     the undecided band); `threshold` is each column's |delta| cut for a change; `still_share` the
     share of truly unchanged pairs that are called still; `rule` says which rule set each column
-    ("exact", "always", "noise", "given").
+    ("discrete", "exact", "always", "noise", "given").
     """
 
     changed: np.ndarray
@@ -62,6 +66,13 @@ def noise_scale(delta: np.ndarray) -> float:
     return scale
 
 
+def discrete_columns(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Boolean per column: integer codes with at most 20 levels over both tables."""
+    both = np.concatenate([before, after])
+    return np.array([bool(np.all(both[:, j] == np.round(both[:, j])))
+                     and len(np.unique(both[:, j])) <= _MAX_LEVELS for j in range(both.shape[1])])
+
+
 def detect_changes(before: np.ndarray, after: np.ndarray, threshold: str | float = "auto") -> Changes:
     """Call, in each pair, the columns that changed and those that clearly stood still."""
     delta = np.abs(after - before)
@@ -71,6 +82,21 @@ def detect_changes(before: np.ndarray, after: np.ndarray, threshold: str | float
     if threshold != "auto":
         cut = float(threshold) * std
         return Changes(delta > cut, delta <= cut, cut, np.ones(d), ["given"] * d)
+    discrete = discrete_columns(before, after)
+    cont = _continuous_changes(delta[:, ~discrete], before[:, ~discrete], after[:, ~discrete], std[~discrete])
+    changed, still = delta > 0, delta == 0  # the discrete rule, overwritten on the continuous columns
+    changed[:, ~discrete], still[:, ~discrete] = cont.changed, cont.still
+    cut, still_share = np.zeros(d), np.ones(d)
+    cut[~discrete], still_share[~discrete] = cont.threshold, cont.still_share
+    rules = iter(cont.rule)
+    return Changes(changed, still, cut, still_share, ["discrete" if disc else next(rules) for disc in discrete])
+
+
+def _continuous_changes(delta: np.ndarray, before: np.ndarray, after: np.ndarray, std: np.ndarray) -> Changes:
+    """The exact or noise rule over the continuous columns (see the module docstring)."""
+    d = delta.shape[1]
+    if d == 0:
+        return Changes(delta > 0, delta == 0, np.zeros(0), np.ones(0), [])
     zero = delta <= _EXACT_TOL * std
     exact_cols = zero.mean(axis=0) >= _EXACT_SHARE
     if exact_cols.any():

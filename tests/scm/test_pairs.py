@@ -192,3 +192,19 @@ def test_pairs_with_nothing_changed_do_not_make_the_table_look_exact():
     after = pd.concat([after, still], ignore_index=True)
     g = discover_from_pairs(before, after, mode="noise")
     assert set(g.edges) == set(scm.graph.edges)
+
+
+def test_a_categorical_column_is_read_exactly_and_does_not_make_the_others_look_exact():
+    # a categorical concept is read out as a class code: equal codes in most pairs are exact zeros,
+    # which say nothing about the estimation error of the continuous columns beside it
+    scm = chain_collider(nonlinear=False)
+    before, after = measure(*scm.sample_pairs(N_PAIRS, k=1, seed=0), error=ERROR, seed=1)
+    rng = np.random.default_rng(2)
+    shape = rng.integers(0, 3, N_PAIRS)
+    resampled = rng.random(N_PAIRS) < 0.2
+    misread = rng.random(N_PAIRS) < 0.05  # the classifier's errors, in the after image only
+    before["S"] = shape.astype(float)
+    after["S"] = np.where(resampled | misread, (shape + rng.integers(1, 3, N_PAIRS)) % 3, shape).astype(float)
+    g = discover_from_pairs(before, after, mode="noise")
+    assert set(g.edges) == set(scm.graph.edges)
+    assert g.graph["change_rules"] == {"T": "noise", "I": "noise", "W": "noise", "P": "noise", "S": "discrete"}
