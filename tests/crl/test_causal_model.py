@@ -128,3 +128,15 @@ def test_categorical_label_becomes_a_categorical_concept():
     shape = model.concepts_["shape"]
     assert shape.kind == "categorical" and len(shape.class_latents) == 3
     assert set(model.encode(data.sample.images)["shape"].unique()) <= {0.0, 1.0, 2.0}
+
+
+def test_undecided_pair_edges_stay_out_unless_kept(fitted):
+    # the pair route lists edges it could not settle; by default they stay out of graph and SCM
+    model, data = fitted
+    undecided = set(model.graph.graph["undecided"])
+    assert undecided and not undecided & set(model.graph.edges)
+    keeping = crl.CausalModel(**{**model.get_params(), "keep_undecided": True})
+    fit_on_scene(keeping, data)  # same seed and data: the same encoder, so the same pair evidence
+    assert set(keeping.graph.graph["undecided"]) == undecided
+    assert set(keeping.graph.edges) == set(model.graph.edges) | undecided
+    assert all(keeping.graph.edges[e]["undecided"] for e in undecided)
