@@ -5,8 +5,10 @@ converted to a float32 NCHW tensor, a DataLoader over a TensorDataset, `.item()`
 step. Ours: uint8 data, random-index batches converted per step, channels_last, no host
 sync per step. Both run in this process on the same images; the table prints images/s,
 the ratio and the peak RSS of the process (ours runs first, so its peak is read first).
+The two are measured alternately `--repeats` times and the medians compared, so a burst of load
+on a shared machine moves one measurement, not the ratio.
 
-    python benchmarks/train_speed.py --steps 30 --batch-size 64 --device cpu
+    python benchmarks/train_speed.py --steps 40 --repeats 3 --batch-size 64 --device cpu
 """
 from __future__ import annotations
 
@@ -88,7 +90,8 @@ def naive_rate(images: np.ndarray, steps: int, batch_size: int, device: str) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--repeats", type=int, default=3, help="alternating measurements of each; medians compared")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--images", type=int, default=2048)
     parser.add_argument("--resolution", type=int, default=64)
@@ -97,13 +100,17 @@ def main() -> None:
     images = make_images(args.images, args.resolution, seed=0)
     print(f"device {device}, torch threads {torch.get_num_threads()}, {images.shape} uint8, "
           f"batch {args.batch_size}, {args.steps} timed steps")
-    ours = ours_rate(images, args.steps, args.batch_size, device)
-    rss_ours = peak_rss_gb()
-    naive = naive_rate(images, args.steps, args.batch_size, device)
+    ours_runs, naive_runs, rss_ours = [], [], 0.0
+    for repeat in range(args.repeats):
+        ours_runs.append(ours_rate(images, args.steps, args.batch_size, device))
+        if repeat == 0:  # before the naive loop's float copy of the data
+            rss_ours = peak_rss_gb()
+        naive_runs.append(naive_rate(images, args.steps, args.batch_size, device))
     rss_all = peak_rss_gb()
-    print(f"{'':8s}{'img/s':>10s}{'peak RSS GB':>14s}")
-    print(f"{'ours':8s}{ours:10.1f}{rss_ours:14.2f}")
-    print(f"{'naive':8s}{naive:10.1f}{rss_all:14.2f}")
+    ours, naive = float(np.median(ours_runs)), float(np.median(naive_runs))
+    print(f"{'':8s}{'img/s (median)':>16s}{'runs':>28s}{'peak RSS GB':>14s}")
+    print(f"{'ours':8s}{ours:16.1f}{' '.join(f'{r:.0f}' for r in ours_runs):>28s}{rss_ours:14.2f}")
+    print(f"{'naive':8s}{naive:16.1f}{' '.join(f'{r:.0f}' for r in naive_runs):>28s}{rss_all:14.2f}")
     print(f"ratio ours/naive: {ours / naive:.2f}x")
 
 
