@@ -9,7 +9,9 @@ called directly (pc/ges/boss), the `dagma` package (benchmark-only, optional:
 (NOTEARS is not on PyPI) kept below as `reference_notears`. Also the Sachs network from
 pgmpy's bundled example models (discrete; PC with the G^2 test), if pgmpy can load it.
 
-    python benchmarks/discovery.py --d 10 20 --seeds 2 --methods pc notears dagma
+    python benchmarks/discovery.py --d 10 20 --seeds 0 1 --methods pc notears dagma
+    python benchmarks/discovery.py --d 50 --seeds 0 1 --csv a.csv   # and, in another process, --seeds 2 3 4 --csv b.csv
+    python benchmarks/discovery.py --summarise a.csv b.csv
 
 All runs single-threaded (BLAS and torch limited to one thread) for a fair comparison, each in a
 forked child stopped after --timeout seconds (counted as unfinished, left out of the means); both
@@ -18,6 +20,7 @@ wall and process-CPU seconds are reported (CPU seconds are the fair figure on a 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from typing import Callable
 
@@ -197,17 +200,36 @@ def run_one(run: Callable[[pd.DataFrame], nx.DiGraph], method: str, truth: nx.Di
     return result
 
 
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """Means over seeds per (d, data, method), ours beside the reference, with the CPU-time ratio."""
+    summary = table.groupby(["d", "data", "method", "impl"]).agg(
+        shd=("shd", "mean"), f1=("f1", "mean"), seconds=("seconds", "mean"), cpu_seconds=("cpu_seconds", "mean"),
+        runs=("seed", "size"), unfinished=("timeout", "sum"), varsortability=("varsortability", "mean"))
+    wide = summary.unstack("impl")
+    if "reference" in table["impl"].values:
+        wide[("ratio", "cpu ref/ours")] = wide[("cpu_seconds", "reference")] / wide[("cpu_seconds", "ours")]
+    return wide
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--d", type=int, nargs="+", default=[10, 20, 50])
     parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="graph seeds to run")
     parser.add_argument("--methods", nargs="+", default=["pc", "ges", "boss", "notears", "dagma", "sortnregress"])
     parser.add_argument("--no-reference", action="store_true", help="skip the reference implementations")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per run before it counts as unfinished")
-    parser.add_argument("--csv", help="also write every run to this CSV file")
+    parser.add_argument("--csv", help="append every run to this CSV file as it finishes (resumable record)")
+    parser.add_argument("--summarise", nargs="+", metavar="CSV",
+                        help="only print the summary of runs recorded in these CSV files (from several processes)")
     parser.add_argument("--sachs", action="store_true", help="also run on the Sachs network")
     args = parser.parse_args()
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_columns", 30)
+    if args.summarise:
+        table = pd.concat([pd.read_csv(path) for path in args.summarise], ignore_index=True)
+        print(summarise(table).round(3).to_string())
+        return
 
     import torch
     from threadpoolctl import threadpool_limits
@@ -222,7 +244,7 @@ def main() -> None:
         references = {} if args.no_reference else reference_runners()
         rows = []
         for d in args.d:
-            for seed in range(args.seeds):
+            for seed in args.seeds:
                 truth, raw = simulate(d, args.n, seed)
                 for scaling, df in (("raw", raw), ("std", (raw - raw.mean()) / raw.std())):
                     vs = varsortability(df, truth)
@@ -234,23 +256,15 @@ def main() -> None:
                             result = run_one(run, method, truth, df, args.timeout)
                             rows.append(dict(d=d, seed=seed, data=scaling, method=method, impl=impl,
                                              varsortability=vs, timeout=False) | result)
+                            if args.csv:
+                                pd.DataFrame(rows[-1:]).to_csv(args.csv, mode="a", index=False,
+                                                               header=not os.path.exists(args.csv))
                             shown = (f"over {args.timeout:.0f}s, stopped" if result.get("timeout") else
                                      f"SHD {result['shd']} F1 {result['f1']:.2f} {result['seconds']:.2f}s wall "
                                      f"{result['cpu_seconds']:.2f}s cpu")
                             print(f"d={d} seed={seed} {scaling} {method} {impl}: {shown}", flush=True)
-        table = pd.DataFrame(rows)
-        if args.csv:
-            table.to_csv(args.csv, index=False)
-        summary = table.groupby(["d", "data", "method", "impl"]).agg(
-            shd=("shd", "mean"), f1=("f1", "mean"), seconds=("seconds", "mean"), cpu_seconds=("cpu_seconds", "mean"),
-            unfinished=("timeout", "sum"), varsortability=("varsortability", "mean"))
-        wide = summary.unstack("impl")
-        if "reference" in table["impl"].values:
-            wide[("ratio", "cpu ref/ours")] = wide[("cpu_seconds", "reference")] / wide[("cpu_seconds", "ours")]
-        pd.set_option("display.width", 250)
-        pd.set_option("display.max_columns", 30)
         print(f"\n# mean over seeds (finished runs only; unfinished = runs stopped at {args.timeout:.0f}s)")
-        print(wide.round(3).to_string())
+        print(summarise(pd.DataFrame(rows)).round(3).to_string())
         if args.sachs:
             run_sachs(args.methods)
 
