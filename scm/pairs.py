@@ -53,13 +53,14 @@ def _validate(before: object, after: object, mode: str, threshold: str | float, 
 def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame | np.ndarray, *,
                         mode: str = "auto", threshold: str | float = "auto", alpha: float = 0.01,
                         min_pairs: int | None = None) -> nx.DiGraph:
-    """Causal graph from paired tables (row p of `before` and `after` = pair p), robust to estimation
+    """Causal graph from paired tables (row p of `before` and `after` = pair p), robust to estimation error.
 
-    error in the columns. `mode`: "noise" (pairs share all noise but resampled ones), "intervention"
+    `mode`: "noise" (pairs share all noise but resampled ones), "intervention"
     (perfect interventions) or "auto" (unknown: treated like "intervention", the safe reading).
     `threshold`: "auto" (calibrated per column) or a |delta| cut in column stds. `alpha`: level of the
     direct-edge test. `min_pairs`: default 10 per column. Pairs identical in every column are set
-    aside first (they carry no evidence). Edges carry `confidence` in [0, 1];
+    aside first (they carry no evidence). A column of integer codes with at most 20 levels (a
+    categorical concept) changes exactly when its level does. Edges carry `confidence` in [0, 1];
     graph attributes: "ancestors" (boolean DataFrame, row = ancestor), "change_thresholds",
     "change_rules" (how each column's changes were called: noise, exact, discrete, ...),
     "undecided" (edges kept but not settled as direct), "conflicts", "direct_tests", "method".
