@@ -65,8 +65,7 @@ def sweep(objective: str, images: np.ndarray, grid: Mapping[str, Sequence[Any]],
     every seed. train_kwargs go to `encoders.train` unchanged for every model (a checkpoint_dir
     gets one sub-folder per candidate, named by `Candidate.name`, so a rerun resumes the sweep).
     executor: None trains sequentially here; any concurrent.futures.Executor runs the trainings
-    (a process pool or Ray's pool; threads share torch's global RNG, so concurrent threads do not
-    reproduce a seed's model).
+    (threads, a process pool or Ray's pool; each seed gives the same model in all of them).
     All grid points are validated before anything trains.
     """
     cls = get_objective(objective)

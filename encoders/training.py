@@ -5,13 +5,15 @@ Speed: batches are gathered from the uint8 tensor and converted to float inside 
 (channels_last); there is no DataLoader and no per-step host sync (losses are summed on
 the device and read every `log_every` steps). On CUDA, bf16 autocast is on by default and
 torch.compile is optional (`compile=True`). Determinism: with a seed, two CPU runs give
-identical weights, and a run resumed from a checkpoint ends with the same weights as an
+identical weights, also when run side by side in threads (each training samples from its own
+generators), and a run resumed from a checkpoint ends with the same weights as an
 uninterrupted one.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,9 @@ from encoders.objectives.supervision import prepare_labels
 
 CHECKPOINT = "checkpoint.pt"
 NOT_COMPARED_ON_RESUME = ("steps", "log_every")
+# Weights are initialised from torch's global generator: seeding it and building the modules is
+# done by one training at a time, so trainings started in threads side by side stay reproducible.
+_SEEDED_INIT = threading.Lock()
 
 
 def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarray] | None = None,
@@ -91,19 +96,23 @@ def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarra
     dev = resolve_device(device)
     use_bf16 = dev.type == "cuda" if bf16 is None else (bf16 and dev.type == "cuda")
 
-    torch.manual_seed(seed)
-    modules = build_modules(config).to(dev, memory_format=torch.channels_last)
+    with _SEEDED_INIT:
+        torch.manual_seed(seed)
+        modules = build_modules(config)
+    modules = modules.to(dev, memory_format=torch.channels_last)
     vae, obj = modules["vae"], modules["objective"]
     supervision = modules["supervision"] if spec else None
     params = list(vae.parameters()) + (list(supervision.parameters()) if spec else [])
     optimizer = torch.optim.Adam([{"params": params}, *obj.param_groups()], lr=lr, betas=(0.9, 0.999), eps=1e-8)
     aux_optimizer = obj.auxiliary_optimizer()
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)  # batch indices
+    # the objective's sampling noise, from a stream of its own (not a copy of the index stream)
+    obj.generator = torch.Generator(device=dev).manual_seed(int(np.random.SeedSequence([seed, 1]).generate_state(1)[0]))
     state = {"step": 0, "history": [], "sums": {}, "count": 0}
 
     ckpt_file = Path(checkpoint_dir) / CHECKPOINT if checkpoint_dir is not None else None
     if ckpt_file is not None and ckpt_file.is_file():
-        _resume(ckpt_file, config, modules, optimizer, aux_optimizer, generator, state, dev)
+        _resume(ckpt_file, config, modules, optimizer, aux_optimizer, generator, obj.generator, state, dev)
 
     bank1, bank2 = (as_uint8_tensor(x1, dev), as_uint8_tensor(x2, dev)) if cls.needs_pairs else (None, None)
     bank = as_uint8_tensor(images, dev) if bank1 is None or spec else None  # pair objectives read images for labels only
@@ -156,7 +165,7 @@ def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarra
             bar.set_postfix(loss=f"{state['history'][-1]['loss']:.4g}")
         bar.update(1)
         if ckpt_file is not None and (step % checkpoint_every == 0 or step == steps):
-            _save_checkpoint(ckpt_file, config, modules, optimizer, aux_optimizer, generator, state)
+            _save_checkpoint(ckpt_file, config, modules, optimizer, aux_optimizer, generator, obj.generator, state)
     bar.close()
     # the steps since the last log go into the returned history only, so a resumed run logs as an uninterrupted one
     history = state["history"] + ([_record(state)] if state["count"] else [])
@@ -168,13 +177,12 @@ def _record(state: dict) -> dict:
     return {"step": state["step"], **{k: float(v) / state["count"] for k, v in state["sums"].items()}}
 
 
-def _save_checkpoint(path: Path, config: dict, modules, optimizer, aux_optimizer, generator, state) -> None:
-    """Write model, optimisers, step, history and every RNG state atomically to `path`."""
+def _save_checkpoint(path: Path, config: dict, modules, optimizer, aux_optimizer, generator, noise, state) -> None:
+    """Write model, optimisers, step, history and both generators' states atomically to `path`."""
     payload = {
         "config": config, "modules": modules.state_dict(), "optimizer": optimizer.state_dict(),
         "aux_optimizer": aux_optimizer.state_dict() if aux_optimizer is not None else None,
-        "generator": generator.get_state(), "cpu_rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "generator": generator.get_state(), "noise": noise.get_state(),
         "step": state["step"], "history": state["history"], "count": state["count"],
         "sums": {k: float(v) for k, v in state["sums"].items()},
     }
@@ -182,10 +190,13 @@ def _save_checkpoint(path: Path, config: dict, modules, optimizer, aux_optimizer
         torch.save(payload, tmp)
 
 
-def _resume(path: Path, config: dict, modules, optimizer, aux_optimizer, generator, state, dev) -> None:
+def _resume(path: Path, config: dict, modules, optimizer, aux_optimizer, generator, noise, state, dev) -> None:
     """Restore a checkpoint into the freshly built objects; a different config raises ValueError."""
     ckpt = torch.load(path, map_location=dev, weights_only=True)
     old = ckpt["config"]
+    if "noise" not in ckpt:
+        raise ValueError(f"checkpoint_dir {str(path.parent)!r} holds a checkpoint of an older crl that kept no "
+                         "sampling-noise state; delete it or use another checkpoint_dir")
     differing = sorted(k for k in set(old) | set(config)
                        if k not in NOT_COMPARED_ON_RESUME and old.get(k) != config.get(k))
     if differing:
@@ -195,9 +206,7 @@ def _resume(path: Path, config: dict, modules, optimizer, aux_optimizer, generat
     optimizer.load_state_dict(ckpt["optimizer"])
     if aux_optimizer is not None:
         aux_optimizer.load_state_dict(ckpt["aux_optimizer"])
-    generator.set_state(ckpt["generator"])
-    torch.set_rng_state(ckpt["cpu_rng"])
-    if ckpt["cuda_rng"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(ckpt["cuda_rng"])
+    generator.set_state(ckpt["generator"].cpu())  # generator states are CPU byte tensors
+    noise.set_state(ckpt["noise"].cpu())
     state.update(step=ckpt["step"], history=ckpt["history"], count=ckpt["count"],
                  sums={k: torch.tensor(v, device=dev) for k, v in ckpt["sums"].items()})

@@ -93,6 +93,9 @@ class Objective(nn.Module):
         self.config = config
         self.latent_dim = latent_dim
         self.n_labels = n_labels
+        # the training loop's own source of sampling noise, so that trainings running in threads
+        # side by side draw from their own streams (None: torch's global generator)
+        self.generator: torch.Generator | None = None
 
     @classmethod
     def make_config(cls, options: dict) -> BaseConfig:
@@ -120,7 +123,7 @@ class Objective(nn.Module):
         """Single-image objective: recon + regularizer(KL, posterior, sample)."""
         mean, log_var = vae.encoder(batch.x)
         mean, log_var = mean.float(), log_var.float()
-        z = sample_gaussian(mean, log_var)
+        z = sample_gaussian(mean, log_var, self.generator)
         recon = self.recon(batch.x, vae.decoder(z)).mean()
         kl = gaussian_kl(mean, log_var).sum(1).mean()
         reg, extra = self.regularizer(kl, mean, log_var, z, step)

@@ -93,7 +93,7 @@ class CausalVAE(Objective):
         c = self.config
         mean, log_var = vae.encoder(batch.x)
         mean, log_var = mean.float(), log_var.float()
-        z = self.to_latent(sample_gaussian(mean, log_var))
+        z = self.to_latent(sample_gaussian(mean, log_var, self.generator))
         recon = self.recon(batch.x, vae.decoder(z)).mean()
         kl = gaussian_kl(mean, log_var).sum(1).mean()
         u = self.spec.standardise(batch.label_values)

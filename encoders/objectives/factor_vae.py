@@ -25,10 +25,10 @@ class FactorVAEConfig(BaseConfig):
     discriminator_beta2: float = 0.9
 
 
-def permute_dims(z: torch.Tensor) -> torch.Tensor:
+def permute_dims(z: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """Shuffle each latent dimension independently across the batch (samples of prod_j q(z_j))."""
     b = z.shape[0]
-    return torch.stack([z[torch.randperm(b, device=z.device), j] for j in range(z.shape[1])], dim=1)
+    return torch.stack([z[torch.randperm(b, device=z.device, generator=generator), j] for j in range(z.shape[1])], dim=1)
 
 
 class FactorVAE(Objective):
@@ -54,7 +54,7 @@ class FactorVAE(Objective):
     def discriminator_loss(self, z: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of telling q(z) samples (class 0) from permuted ones (class 1)."""
         logits_true = self.discriminator(z)
-        logits_perm = self.discriminator(permute_dims(z))
+        logits_perm = self.discriminator(permute_dims(z, self.generator))
         zeros = torch.zeros(z.shape[0], dtype=torch.long, device=z.device)
         return 0.5 * (F.cross_entropy(logits_true, zeros) + F.cross_entropy(logits_perm, zeros + 1))
 

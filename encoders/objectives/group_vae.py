@@ -60,7 +60,8 @@ def aggregate_posteriors(mean1: torch.Tensor, log_var1: torch.Tensor, mean2: tor
 
 
 def pair_terms(vae: nn.Module, x1: torch.Tensor, x2: torch.Tensor, recon: Callable, aggregation: str,
-               k: int | None, to_latent: Callable = lambda e: e, sample: bool = True) -> dict[str, torch.Tensor]:
+               k: int | None, to_latent: Callable = lambda e: e, sample: bool = True,
+               generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
     """Recon and KL (batch means, averaged over the two images) of the weakly supervised pair model."""
     b = x1.shape[0]
     mean, log_var = vae.encoder(torch.cat([x1, x2]))
@@ -71,7 +72,7 @@ def pair_terms(vae: nn.Module, x1: torch.Tensor, x2: torch.Tensor, recon: Callab
     shared2 = torch.cat([shared, shared])
     mean = torch.where(shared2, torch.cat([joint_mean, joint_mean]), mean)
     log_var = torch.where(shared2, torch.cat([joint_log_var, joint_log_var]), log_var)
-    z = sample_gaussian(mean, log_var) if sample else mean
+    z = sample_gaussian(mean, log_var, generator) if sample else mean
     recon_loss = recon(torch.cat([x1, x2]), vae.decoder(to_latent(z))).mean()
     kl = gaussian_kl(mean, log_var).sum(1).mean()
     return {"recon": recon_loss, "kl": kl, "shared_dims": shared.float().sum(1).mean()}
@@ -86,7 +87,7 @@ class GroupVAE(Objective):
 
     def loss(self, vae, batch: Batch, step):
         k = None if self.adaptive else self.config.k
-        terms = pair_terms(vae, batch.x, batch.x2, self.recon, self.aggregation, k)
+        terms = pair_terms(vae, batch.x, batch.x2, self.recon, self.aggregation, k, generator=self.generator)
         return {"loss": terms["recon"] + self.config.beta * terms["kl"], **terms}
 
 
