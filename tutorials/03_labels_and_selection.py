@@ -126,6 +126,15 @@ save(fig, "label_modes.png")
 # 0.62 noisy and 0.60 partial labels, with the pendulum near 0.9 in every mode and shadow_length
 # the weakest; these are smoke-test numbers, so run the full size before drawing conclusions.
 #
+# At a larger size, `python benchmarks/encoder_quality.py labels --seeds 0 1 --steps 2000` (32 x 32,
+# 10,000 images, 100 labels, 10 latents, two seeds; measured on 2 CPU cores) gave mean |r| of
+# 0.988 exact, 0.966 binned, 0.895 noisy and 0.913 partial for the label-regularised beta-VAE, and
+# 0.993, 0.974, 0.893 and 0.989 for `causal-vae`. The angles stayed above 0.99 in every mode; the
+# cost fell on the two shadow factors, as expected. Noisy labels cost the most (shadow_position
+# 0.76). With partial labels, `causal-vae` lost almost nothing, where the beta-VAE lost 0.08. We
+# have not tested why; one guess is that its label-conditioned prior handles missing values better
+# than the squared-error term does.
+#
 # ## Model selection without test labels
 #
 # We train an Ada-GVAE on image pairs with several seeds (`selection.sweep`), then score every
