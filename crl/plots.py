@@ -42,7 +42,8 @@ def _show(ax: Axes, image: np.ndarray) -> None:
     ax.set_yticks([])
 
 
-def _save(fig: Figure, path: str | os.PathLike) -> Path:
+def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
+    """Write `fig` (any Figure, drawn on the Agg canvas) to `path` as a 100-dpi PNG, atomically."""
     FigureCanvasAgg(fig)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=100, bbox_inches="tight")
@@ -69,7 +70,7 @@ def counterfactual_grid(originals: np.ndarray, model_cf: np.ndarray, true_cf: np
         axes[0, c].set_title(str(titles[c]), fontsize=8)
     if title:
         fig.suptitle(title, fontsize=11)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _undirected(g: nx.DiGraph, u: object, v: object) -> bool:
@@ -140,7 +141,7 @@ def graph_comparison(g_true: nx.DiGraph, g_est: nx.DiGraph, path: str | os.PathL
         ax.set_axis_off()
         ax.set_xlim(xy[:, 0].min() - 0.35, xy[:, 0].max() + 0.35)
         ax.set_ylim(xy[:, 1].min() - 0.35, xy[:, 1].max() + 0.35)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def latent_traversals(decode_fn: Callable[[pd.DataFrame], np.ndarray], base_latents_df: pd.DataFrame,
@@ -169,7 +170,7 @@ def latent_traversals(decode_fn: Callable[[pd.DataFrame], np.ndarray], base_late
             _show(axes[r, s], images[r * steps + s])
             axes[r, s].set_title(f"{sweeps[c][s]:.3g}", fontsize=7)
         axes[r, 0].set_ylabel(str(c), fontsize=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def image_grid(images: np.ndarray, path: str | os.PathLike, nrow: int = 8) -> Path:
@@ -186,4 +187,4 @@ def image_grid(images: np.ndarray, path: str | os.PathLike, nrow: int = 8) -> Pa
             _show(ax, images[i])
         else:
             ax.set_axis_off()
-    return _save(fig, path)
+    return save_figure(fig, path)

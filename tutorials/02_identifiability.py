@@ -30,12 +30,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy.stats import ks_2samp
 
 from crl.metrics import mcc
-from encoders.atomic import atomic_path
+from crl.plots import save_figure
 
 QUICK = os.environ.get("CRL_TUTORIAL_QUICK") == "1"
 OUT = Path(os.environ.get("CRL_TUTORIAL_OUT", "tutorial_output")) / "02_identifiability"
@@ -46,15 +45,6 @@ N = 2_000 if QUICK else 20_000             # observations (and pairs)
 N_ROTATIONS = 20 if QUICK else 200         # random rotations tried
 ESTIMATION_NOISE = 0.02                    # std of the error an encoder adds to each latent it reports
 rng = np.random.default_rng(0)
-
-
-def save(fig: Figure, name: str) -> Path:
-    """Write a matplotlib figure to OUT/name atomically and return the path."""
-    FigureCanvasAgg(fig)
-    path = OUT / name
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, bbox_inches="tight")
-    return path
 
 
 def random_rotation(d: int, rng: np.random.Generator) -> np.ndarray:
@@ -210,7 +200,7 @@ for ax, values, title in zip(fig.subplots(1, 2), (z, z_rot), ("true latents z", 
     ax.set_xlabel("latent 0")
     ax.set_ylabel("latent 1")
     ax.set_aspect("equal")
-save(fig, "rotation.png")
+save_figure(fig, OUT / "rotation.png")
 
 fig = Figure(figsize=(6, 4))
 ax = fig.subplots()
@@ -220,7 +210,7 @@ ax.axvline(rotated_mcc, color="#c92a2a", lw=2, ls="--", label=f"encoder's basis 
 ax.set_xlabel("MCC with the true factors")
 ax.set_ylabel("count")
 ax.legend(fontsize=8)
-save(fig, "mcc.png")
+save_figure(fig, OUT / "mcc.png")
 
 fig = Figure(figsize=(9, 3.5))
 for ax, diff, title in zip(fig.subplots(1, 2), (z - z2, w1 - w2), ("true basis", "rotated basis")):
@@ -228,7 +218,7 @@ for ax, diff, title in zip(fig.subplots(1, 2), (z - z2, w1 - w2), ("true basis",
     ax.set_title(f"|pair difference|, {title}")
     ax.set_xlabel("pair")
     ax.set_ylabel("coordinate")
-save(fig, "differences.png")
+save_figure(fig, OUT / "differences.png")
 
 summary = pd.Series({"rotation_mcc_mean": rotation_mcc.mean(), "rotated_basis_mcc": rotated_mcc,
                      "pair_mcc": pair_mcc, "ks_pvalue_projection": ks.pvalue})

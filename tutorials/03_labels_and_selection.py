@@ -38,14 +38,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import crl
 import encoders
 from crl import selection
 from crl.metrics import correlation_matrix, mcc
-from encoders.atomic import atomic_path
+from crl.plots import save_figure
 
 QUICK = os.environ.get("CRL_TUTORIAL_QUICK") == "1"
 OUT = Path(os.environ.get("CRL_TUTORIAL_OUT", "tutorial_output")) / "03_labels_and_selection"
@@ -60,15 +59,6 @@ N_VALIDATION = 20 if QUICK else 100
 TRAIN = {"latent_dim": 6, "steps": 15 if QUICK else 2_000, "batch_size": 32 if QUICK else 64, "progress": False}
 SEEDS = [0, 1] if QUICK else [0, 1, 2]
 MODES = ["exact", "binned", "noisy", "partial"]
-
-
-def save(fig: Figure, name: str) -> Path:
-    """Write a matplotlib figure to OUT/name atomically and return the path."""
-    FigureCanvasAgg(fig)
-    path = OUT / name
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, bbox_inches="tight")
-    return path
 
 
 def concept_correlations(encoder: encoders.Encoder, images: np.ndarray, factors: pd.DataFrame) -> pd.Series:
@@ -115,7 +105,7 @@ concept_table.drop(columns="mean").plot.bar(ax=ax, rot=0)
 ax.set_ylabel("|r| of named latent with its factor (test set)")
 ax.set_ylim(0, 1)
 ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-save(fig, "label_modes.png")
+save_figure(fig, OUT / "label_modes.png")
 
 # %% [markdown]
 # What to look for in `label_modes.png`: exact labels set the ceiling; the question is how much
@@ -175,7 +165,7 @@ for ax, (column, label) in zip(fig.subplots(1, 2), panels.items()):
         ax.annotate(f"seed {row['seed']}", (row[column], row["test_mcc"]), fontsize=8)
     ax.set_xlabel(label)
     ax.set_ylabel("test MCC")
-save(fig, "selection.png")
+save_figure(fig, OUT / "selection.png")
 
 # %% [markdown]
 # `selection.png` plots each candidate's selection score against its test MCC. A good selection

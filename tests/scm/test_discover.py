@@ -113,18 +113,7 @@ def test_notears_matches_published_algorithm():
     np.testing.assert_allclose(ours, reference, atol=1e-3)
 
 
-@pytest.fixture
-def one_torch_thread():
-    """Tiny tensors: extra intra-op threads only add overhead on a shared CPU."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def test_notears_mlp_finds_nonlinear_edge(one_torch_thread):
+def test_notears_mlp_finds_nonlinear_edge(one_thread):
     rng = np.random.default_rng(6)
     x = rng.uniform(-2, 2, 200)
     y = np.tanh(2 * x) * 2 + 0.2 * rng.standard_normal(200)
