@@ -8,6 +8,7 @@ import pytest
 
 from scm.metrics import shd
 from scm.pairs import discover_from_pairs
+from scm.pairs_ancestors import ancestral_relation
 from scm.pairs_direct import direct_edge_test
 from scm.pairs_simulate import AdditiveSCM, measure, random_scm
 
@@ -208,3 +209,22 @@ def test_a_categorical_column_is_read_exactly_and_does_not_make_the_others_look_
     g = discover_from_pairs(before, after, mode="noise")
     assert set(g.edges) == set(scm.graph.edges)
     assert g.graph["change_rules"] == {"T": "noise", "I": "noise", "W": "noise", "P": "noise", "S": "discrete"}
+
+
+def test_claim_refuted_by_transitivity_is_flipped():
+    # miss rates as read from causal_sprites concept latents (x -> scale -> orientation <- y): the
+    # orientation estimate barely sees orientation's own changes, so its clear changes are those it
+    # inherits and scale, whose estimate leaks orientation, looks like its descendant (miss 0.0).
+    # With y -> orientation that claim implies y -> scale, which y's changes refute (miss 0.50).
+    names = ["x", "scale", "y", "orientation"]
+    nan = np.nan
+    miss = np.array([[nan, 0.05, 1.00, 0.24],
+                     [0.46, nan, 0.75, 0.26],
+                     [0.92, 0.50, nan, 0.06],
+                     [0.51, 0.00, 0.00, nan]])
+    counts = np.array([2038, 4522, 1997, 4466])  # pairs in which each column moved
+    moved = np.arange(5000)[:, None] < counts
+    rel, conflicts = ancestral_relation(miss, moved, names)
+    assert set(rel.edges) == {("x", "scale"), ("x", "orientation"), ("scale", "orientation"), ("y", "orientation")}
+    assert {"dropped": ("orientation", "y")}.items() <= conflicts[0].items()  # cycle: y changes less
+    assert conflicts[1]["flipped"] == ("orientation", "scale") and conflicts[1]["refuted"] == [("y", "scale")]
