@@ -27,6 +27,7 @@ from crl.concepts import Concept, ConceptMap
 from encoders.objectives.supervision import infer_kind
 from crl.model_io import check_labels, check_pairs, read_model_folder, write_model_folder
 from encoders.data import check_images
+from encoders.refine import refine_decoder
 
 WEAK_OBJECTIVES = ("group-vae", "ml-vae", "ada-gvae", "ada-ml-vae")
 ORIENT_RULES = ("extension", "lingam", "error")
@@ -49,6 +50,9 @@ class CausalModel:
     discovery: "auto" (pairs when given, else "pc"), "pairs", or any `scm.discover` method.
     mechanisms: structural equations per concept: "auto" (linear or MLP per node by held-out fit), "linear", "mlp".
     steps, batch_size, lr: encoder training (20,000 steps of batch 64 at lr 1e-4 by default).
+    decoder_steps: steps refitting the decoder to the posterior means after training, so that
+        queries, which decode means, move what their concepts say (`encoders.refine`); default
+        None is half of `steps`, 0 turns it off.
     knowledge: background knowledge passed to discovery: {"required": [...], "forbidden": [...], "tiers": [[...], ...]}.
     orient: how undirected edges left by discovery are oriented before fitting the SCM:
         "extension" (a consistent DAG extension, with a warning naming the edges), "lingam"
@@ -75,6 +79,7 @@ class CausalModel:
         steps: int = 20_000,
         batch_size: int = 64,
         lr: float = 1e-4,
+        decoder_steps: int | None = None,
         knowledge: Mapping[str, Any] | None = None,
         orient: str = "extension",
         bootstrap: int = 20,
@@ -96,6 +101,7 @@ class CausalModel:
         self.steps = steps
         self.batch_size = batch_size
         self.lr = lr
+        self.decoder_steps = decoder_steps
         self.knowledge = knowledge
         self.orient = orient
         self.bootstrap = bootstrap
@@ -117,7 +123,7 @@ class CausalModel:
         pairs: tuple[np.ndarray, np.ndarray] | None = None,
         labels: pd.DataFrame | None = None,
     ) -> "CausalModel":
-        """Train the encoder, calibrate concepts, discover the graph and fit the SCM."""
+        """Train the encoder, refit its decoder on posterior means, calibrate concepts, discover the graph, fit the SCM."""
         import encoders
 
         check_images(images, "images")
@@ -144,6 +150,8 @@ class CausalModel:
             label_kinds=dict(self.label_kinds) if self.label_kinds and self.supervise_labels else None,
             **dict(self.encoder_options or {}),
         )
+        refine_decoder(self.encoder_, images, steps=self.steps // 2 if self.decoder_steps is None else self.decoder_steps,
+                       batch_size=self.batch_size, lr=self.lr, seed=self.seed, progress=self.progress)
         latents = self.encoder_.encode(images)
         self.concepts_ = self._concept_map(latents, labels)
         table = self.concepts_.to_table(latents)
@@ -183,6 +191,8 @@ class CausalModel:
         n_labels = 0 if labels is None else labels.shape[1]
         if not isinstance(self.latent_dim, int) or self.latent_dim < max(1, n_labels):
             raise ValueError(f"latent_dim must be an integer >= max(1, number of label columns = {n_labels}); got {self.latent_dim!r}")
+        if self.decoder_steps is not None and (not isinstance(self.decoder_steps, int) or self.decoder_steps < 0):
+            raise ValueError(f"decoder_steps must be None (half of steps) or an integer >= 0; got {self.decoder_steps!r}")
 
     def _concept_map(self, latents: np.ndarray, labels: pd.DataFrame | None) -> ConceptMap:
         if labels is None:
@@ -377,7 +387,7 @@ class CausalModel:
     def get_params(self) -> dict:
         """Constructor arguments, as stored (sklearn convention)."""
         names = [
-            "encoder", "latent_dim", "discovery", "mechanisms", "steps", "batch_size", "lr", "knowledge", "orient",
+            "encoder", "latent_dim", "discovery", "mechanisms", "steps", "batch_size", "lr", "decoder_steps", "knowledge", "orient",
             "bootstrap", "include_nuisance", "keep_undecided", "supervise_labels", "label_kinds", "encoder_options",
             "discovery_options", "device", "seed",
             "checkpoint_dir", "progress",

@@ -117,6 +117,8 @@ def test_fit_rejects_bad_input_before_training(scene):
         crl.CausalModel(discovery="magic").fit(images)
     with pytest.raises(ValueError, match="latent_dim"):
         crl.CausalModel(latent_dim=1).fit(images, labels=pd.DataFrame({"a": [1.0] * 5, "b": [2.0] * 5}))
+    with pytest.raises(ValueError, match="decoder_steps"):
+        crl.CausalModel(decoder_steps=-5).fit(images)
 
 
 def test_categorical_label_becomes_a_categorical_concept():
