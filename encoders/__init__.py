@@ -1,7 +1,8 @@
 """encoders: image encoders for causal representation learning, in torch, usable on any uint8 image array.
 
 `train(objective, images, pairs=None, labels=None, ...)` fits one of `OBJECTIVES` and returns an
-`Encoder` (encode / decode / save); `load(folder)` reads one back.
+`Encoder` (encode / decode / save); `load(folder)` reads one back; `refine_decoder(encoder, images,
+steps=...)` refits its decoder on posterior means, the latents that queries decode.
 
 What each setting identifies (docs/identifiability.md):
 - factorised prior, no supervision (beta-vae, annealed-vae, factor-vae, dip-vae-*, beta-tcvae):
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from encoders.model import Encoder, load
 from encoders.objectives import OBJECTIVES
+from encoders.refine import refine_decoder
 from encoders.training import train
 
-__all__ = ["train", "load", "Encoder", "OBJECTIVES"]
+__all__ = ["train", "load", "refine_decoder", "Encoder", "OBJECTIVES"]

@@ -5,7 +5,7 @@ import torch
 
 import encoders
 from encoders.objectives.base import reconstruction_loss
-from encoders.refine import refine_decoder
+from encoders import refine_decoder
 
 
 def _train(images, steps: int = 150):
