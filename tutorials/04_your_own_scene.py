@@ -24,7 +24,7 @@
 # Sizes. Full size: 32 x 32 images, 5,000 images and pairs, 100 labels, 2,000 training steps,
 # 5,000 table rows. Quick mode (`CRL_TUTORIAL_QUICK=1`): 16 x 16, 400 images and pairs, 60 labels,
 # 30 steps, 2,000 table rows. Numbers quoted below were measured at both sizes (the full image
-# part took about 7 minutes on a busy two-core machine).
+# part took about 6 minutes on a busy two-core machine).
 
 # %%
 import os
