@@ -11,8 +11,8 @@ x -> orientation <- shape; nonlinear mechanisms).
     python benchmarks/causal_model.py --scenes pendulum flow causal_sprites --sprites-graph g2
 
 Measured on 2 CPU cores (demo settings; seeds 0-4 for causal_sprites, 0-2 for the others):
-pendulum and flow SHD 0 on every seed. causal_sprites SHD g1 0/1/0/1/2, g2 2/3/5/2/5, g3 3/2/2/4/4;
-23 of its 36 wrong edges touch orientation or shape. Orientation's concept correlates 0.25-0.87
+pendulum and flow SHD 0 on every seed. causal_sprites SHD g1 3/2/2/2/2, g2 2/3/4/2/5, g3 3/3/2/6/4;
+31 of its 45 wrong edges touch orientation or shape. Orientation's concept correlates 0.25-0.87
 with the factor (a square looks the same every quarter turn, an ellipse every half turn), and
 the shape concept does not generalise from 100 labels: it separates the classes on the
 labelled rows but reads 0.32-0.42 accuracy on all images (chance 0.33), at 32 or 64 pixels

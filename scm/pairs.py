@@ -63,7 +63,9 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
     categorical concept) changes exactly when its level does. Edges carry `confidence` in [0, 1];
     graph attributes: "ancestors" (boolean DataFrame, row = ancestor), "change_thresholds",
     "change_rules" (how each column's changes were called: noise, exact, discrete, ...),
-    "undecided" (edges kept but not settled as direct), "conflicts", "direct_tests", "method".
+    "undecided" (edges kept but not settled as direct), "conflicts" (claims dropped to break cycles),
+    "refuted" (ancestor pairs implied by transitivity that the pairs contradict: a sign that a claim
+    on the path is wrong or an effect is hidden), "direct_tests", "method".
     """
     b, a = _validate(before, after, mode, threshold, alpha, min_pairs)
     names = list(b.columns)
@@ -76,7 +78,7 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
     xb, xa = xb[moved], xa[moved]
     changes = detect_changes(xb, xa, threshold)
     miss = miss_rates(changes, np.abs(xa - xb))
-    rel, conflicts = ancestral_relation(miss, ~changes.still, names)
+    rel, conflicts, refuted = ancestral_relation(miss, ~changes.still, names)
     for j in np.flatnonzero(changes.changed.sum(axis=0) == 0):
         warnings.warn(f"column {names[j]!r} never changes in any pair: its descendants cannot be seen",
                       stacklevel=2)
@@ -117,6 +119,7 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
         change_rules=dict(zip(names, changes.rule)),
         undecided=undecided,
         conflicts=conflicts,
+        refuted=refuted,
         direct_tests={k: (None if t is None else vars(t)) for k, t in tests.items()},
     )
     return g

@@ -152,10 +152,11 @@ print("SHD to the truth: pairs route", scm.shd(scene.graph, model.graph), "| PC"
 # (above), latents that mix two factors make both look like causes of each other's
 # descendants, and a factor whose own changes the encoder cannot see (the orientation of a
 # square, which looks the same every quarter turn) changes only with its causes, so it looks
-# like their other effects' cause. The last is caught where it contradicts transitivity (a
-# claimed ancestor of the ancestor that leaves the descendant still) and is then flipped
-# (`graph.graph["conflicts"]`); on `causal_sprites`, where orientation and shape are hard to
-# read off 32-pixel images, the route still gets 2 to 3 edges wrong per graph (see the note in
+# like their other effects' cause. Where that contradicts transitivity (a claimed ancestor of
+# the ancestor leaves the descendant still), `graph.graph["refuted"]` lists the pair and the
+# claimed path; it is not repaired, because true ancestors can leave a descendant still too
+# (two paths that cancel, saturation). On `causal_sprites`, where orientation and shape are hard
+# to read off 32-pixel images, the route gets 2 to 6 edges wrong per graph (see the note in
 # `benchmarks/causal_model.py`).
 #
 # ## An interventional query
