@@ -31,9 +31,10 @@ def refine_decoder(encoder: Encoder, images: np.ndarray, *, steps: int, batch_si
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
-    latents = torch.from_numpy(encoder.encode(images)).to(encoder.device)  # checks the images
+    images = encoder._check(images)
     if steps == 0:
         return []
+    latents = torch.from_numpy(encoder.encode(images)).to(encoder.device)
     bank = as_uint8_tensor(images, encoder.device)
     decoder, objective = encoder.modules["vae"].decoder, encoder.modules["objective"]
     optimizer = torch.optim.Adam(decoder.parameters(), lr=lr)
