@@ -20,7 +20,7 @@
 # and then score every answer against the scene's ground truth with `crl.evaluate`.
 #
 # Sizes. Full size uses the `crl demo` data: 32 x 32 images, 10,000 images, 10,000 pairs,
-# 100 labels, but trains 3,000 steps (the demo trains 600); about 9 minutes on a busy two-core
+# 100 labels, but trains 3,000 steps (the demo trains 600); about 10 minutes on a busy two-core
 # machine with one torch thread, the oracle encoder of the evaluation loaded from its cache
 # (a GPU is picked automatically when present).
 # `CRL_TUTORIAL_QUICK=1` shrinks it to 16 x 16, 400 images and pairs, 60 labels and 30 steps, a
@@ -230,8 +230,10 @@ print(result.alignment.round(3).to_string())
 # - `cf_ssim` compares counterfactual images to the true ones pixel-wise (1 is identical).
 #
 # Measured at full size: shd 0 (skeleton and orientation F1 1.0), mcc 0.996,
-# int_error_descendants 0.113 and int_error_nondescendants 0.130, cf_ssim 0.914,
-# cf_error_intervened 0.094, cf_error_descendants 0.185, cf_error_nondescendants 0.018. So the
+# int_error_descendants 0.113 and int_error_nondescendants 0.130, cf_ssim 0.950,
+# cf_error_intervened 0.065, cf_error_descendants 0.137, cf_error_nondescendants 0.023 (before
+# `CausalModel` refitted its decoder on posterior means: cf_ssim 0.914, cf_error_intervened
+# 0.094, cf_error_descendants 0.185, cf_error_nondescendants 0.018). So the
 # graph, the concepts and the counterfactual images are good; the interventional errors are the
 # largest, and there sampling error of 200 draws is part of the figure. The quick run's numbers are those of a 30-step encoder and say
 # little.
