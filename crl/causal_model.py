@@ -150,9 +150,9 @@ class CausalModel:
             label_kinds=dict(self.label_kinds) if self.label_kinds and self.supervise_labels else None,
             **dict(self.encoder_options or {}),
         )
-        refine_decoder(self.encoder_, images, steps=self.steps // 2 if self.decoder_steps is None else self.decoder_steps,
-                       batch_size=self.batch_size, lr=self.lr, seed=self.seed, progress=self.progress)
         latents = self.encoder_.encode(images)
+        refine_decoder(self.encoder_, images, steps=self.steps // 2 if self.decoder_steps is None else self.decoder_steps,
+                       batch_size=self.batch_size, lr=self.lr, seed=self.seed, progress=self.progress, means=latents)
         self.concepts_ = self._concept_map(latents, labels)
         table = self.concepts_.to_table(latents)
         concepts = table[self.concepts_.names]

@@ -1,6 +1,8 @@
-"""Pick the torch device: `cuda` when present, else `cpu`, unless the caller names one."""
+"""Pick the torch device (`cuda` when present, else `cpu`, unless the caller names one), and seeded
+random streams on it."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 
@@ -12,3 +14,9 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='cpu' or 'auto'")
     return resolved
+
+
+def seeded_generator(seed: int, stream: int, device: str | torch.device = "cpu") -> torch.Generator:
+    """A torch generator on `device` for substream `stream` of `seed`, independent of the other
+    streams of the same seed (numpy's SeedSequence spawns the seed)."""
+    return torch.Generator(device=device).manual_seed(int(np.random.SeedSequence([seed, stream]).generate_state(1)[0]))

@@ -16,13 +16,15 @@ import torch
 from tqdm.auto import tqdm
 
 from encoders.data import as_uint8_tensor, to_float
+from encoders.device import seeded_generator
 from encoders.model import Encoder
 
 
 def refine_decoder(encoder: Encoder, images: np.ndarray, *, steps: int, batch_size: int = 64, lr: float = 1e-3,
-                   seed: int = 0, progress: bool = False) -> list[float]:
+                   seed: int = 0, progress: bool = False, means: np.ndarray | None = None) -> list[float]:
     """Train `encoder`'s decoder in place for `steps` Adam steps on (posterior mean, image) pairs.
 
+    `means`: `encoder.encode(images)` when the caller has it already (else computed here).
     Returns the mean reconstruction loss of each step. The encoder itself is not changed.
     """
     if not isinstance(steps, int) or steps < 0:
@@ -32,13 +34,17 @@ def refine_decoder(encoder: Encoder, images: np.ndarray, *, steps: int, batch_si
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
     images = encoder._check(images)
+    if means is not None and np.shape(means) != (len(images), encoder.latent_dim):
+        raise ValueError(f"means must have shape ({len(images)}, {encoder.latent_dim}) (encoder.encode(images)), "
+                         f"got {np.shape(means)}")
     if steps == 0:
         return []
-    latents = torch.from_numpy(encoder.encode(images)).to(encoder.device)
+    latents = torch.as_tensor(encoder.encode(images) if means is None else means, dtype=torch.float32,
+                              device=encoder.device)
     bank = as_uint8_tensor(images, encoder.device)
     decoder, objective = encoder.modules["vae"].decoder, encoder.modules["objective"]
     optimizer = torch.optim.Adam(decoder.parameters(), lr=lr)
-    generator = torch.Generator(device="cpu").manual_seed(int(np.random.SeedSequence([seed, 2]).generate_state(1)[0]))
+    generator = seeded_generator(seed, 2)  # batch indices, a stream apart from training's
     losses = []
     decoder.train()
     try:

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from encoders.atomic import atomic_path
 from encoders.data import as_uint8_tensor, check_images, to_float
-from encoders.device import resolve_device
+from encoders.device import resolve_device, seeded_generator
 from encoders.model import Encoder, build_modules
 from encoders.objectives import get_objective
 from encoders.objectives.base import Batch
@@ -107,7 +107,7 @@ def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarra
     aux_optimizer = obj.auxiliary_optimizer()
     generator = torch.Generator().manual_seed(seed)  # batch indices
     # the objective's sampling noise, from a stream of its own (not a copy of the index stream)
-    obj.generator = torch.Generator(device=dev).manual_seed(int(np.random.SeedSequence([seed, 1]).generate_state(1)[0]))
+    obj.generator = seeded_generator(seed, 1, dev)
     state = {"step": 0, "history": [], "sums": {}, "count": 0}
 
     ckpt_file = Path(checkpoint_dir) / CHECKPOINT if checkpoint_dir is not None else None

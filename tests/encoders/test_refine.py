@@ -33,12 +33,13 @@ def test_refit_decoder_reconstructs_means_better_and_keeps_the_encoder(square_da
     np.testing.assert_array_equal(encoder.encode(images), means)
 
 
-def test_refit_is_reproducible_with_a_seed(square_data):
+def test_refit_is_reproducible_with_a_seed_and_given_means(square_data):
     images, _ = square_data
     decoded = []
-    for _ in range(2):
+    for given in (False, True):
         encoder = _train(images, steps=20)
-        refine_decoder(encoder, images, steps=10, seed=3)
+        means = encoder.encode(images) if given else None
+        refine_decoder(encoder, images, steps=10, seed=3, means=means)
         decoded.append(encoder.decode(encoder.encode(images[:8])))
     np.testing.assert_array_equal(*decoded)
 
@@ -52,3 +53,5 @@ def test_bad_settings_are_refused(square_data, kwargs, message):
         refine_decoder(encoder, images, **kwargs)
     with pytest.raises(ValueError, match="like the training images"):
         refine_decoder(encoder, np.zeros((4, 32, 32, 3), np.uint8), steps=1)
+    with pytest.raises(ValueError, match="means must have shape"):
+        refine_decoder(encoder, images, steps=1, means=np.zeros((3, 4), np.float32))
