@@ -13,16 +13,13 @@ nothing.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+from scipy.optimize import _lbfgsb  # the compiled step scipy's L-BFGS-B calls
+from threadpoolctl import threadpool_limits
 
-from scipy.optimize import _lbfgsb  # noqa: E402  (the compiled step scipy's L-BFGS-B calls)
-
-from discovery import reference_notears, simulate  # noqa: E402
-from scm.discovery.notears import notears_weights  # noqa: E402
+from discovery import reference_notears, simulate
+from scm.discovery.notears import notears_weights
 
 
 class StepTimer:
@@ -63,7 +60,8 @@ def main() -> None:
     args = parser.parse_args()
     _, data = simulate(args.d, args.n, args.seed)
     values = data.to_numpy()
-    rows = {"ours": measure(notears_weights, values), "reference": measure(reference_notears, values)}
+    with threadpool_limits(1):  # single-threaded BLAS, as in benchmarks/discovery.py
+        rows = {"ours": measure(notears_weights, values), "reference": measure(reference_notears, values)}
     print(f"NOTEARS, ER2 d={args.d}, n={args.n}, seed {args.seed}, one thread (CPU seconds)")
     for name, (total, step) in rows.items():
         print(f"{name:>9}: total {total:8.2f} s | L-BFGS-B step {step.seconds:7.2f} s in {step.calls} calls "
