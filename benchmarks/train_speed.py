@@ -4,11 +4,13 @@ The naive loop trains the same network the way a first script would: the whole d
 converted to a float32 NCHW tensor, a DataLoader over a TensorDataset, `.item()` every
 step. Ours: uint8 data, random-index batches converted per step, channels_last, no host
 sync per step. Both run in this process on the same images; the table prints images/s,
-the ratio and the peak RSS of the process (ours runs first, so its peak is read first).
+the ratio and the peak RSS of the process (ours runs first, so its peak is read first); on
+CUDA also each loop's peak GPU memory. `--compile` trains ours with torch.compile.
 The two are measured alternately `--repeats` times and the medians compared, so a burst of load
 on a shared machine moves one measurement, not the ratio.
 
     python benchmarks/train_speed.py --steps 40 --repeats 3 --batch-size 64 --device cpu
+    python benchmarks/train_speed.py --steps 300 --batch-size 256 --device cuda --compile
 """
 from __future__ import annotations
 
@@ -46,12 +48,13 @@ def make_images(n: int, resolution: int, seed: int) -> np.ndarray:
         return (blobs.transpose(0, 2, 3, 1) * 255).astype(np.uint8)
 
 
-def ours_rate(images: np.ndarray, steps: int, batch_size: int, device: str) -> float:
+def ours_rate(images: np.ndarray, steps: int, batch_size: int, device: str, compile: bool = False) -> float:
     """Images/s of encoders.train, from the time difference of a short and a long run (setup cancels)."""
     times = []
     for n_steps in (2, 2 + steps):
         start = time.perf_counter()
-        encoders.train("beta-vae", images, steps=n_steps, batch_size=batch_size, device=device, progress=False)
+        encoders.train("beta-vae", images, steps=n_steps, batch_size=batch_size, device=device, progress=False,
+                       compile=compile)
         if device != "cpu" and torch.cuda.is_available():
             torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
@@ -82,6 +85,15 @@ def matmul_rate(device: str, size: int = 1024, repeats: int = 20) -> float:
     if dev.type == "cuda":
         torch.cuda.synchronize()
     return 2 * size**3 * repeats / (time.perf_counter() - start)
+
+
+def peak_gpu_gb(device: str) -> float:
+    """Peak GPU memory allocated by torch since the last reset, in GB (0 off CUDA); resets the counter."""
+    if resolve_device(device).type != "cuda":
+        return 0.0
+    peak = torch.cuda.max_memory_allocated() / 1e9
+    torch.cuda.reset_peak_memory_stats()
+    return peak
 
 
 def naive_rate(images: np.ndarray, steps: int, batch_size: int, device: str) -> float:
@@ -121,6 +133,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--images", type=int, default=2048)
     parser.add_argument("--resolution", type=int, default=64)
+    parser.add_argument("--compile", action="store_true", help="train ours with torch.compile")
     args = parser.parse_args()
     device = str(resolve_device(args.device))
     images = make_images(args.images, args.resolution, seed=0)
@@ -128,18 +141,22 @@ def main() -> None:
           f"batch {args.batch_size}, {args.steps} timed steps")
     # one untimed run first: the first training in a process pays one-time costs (oneDNN kernel
     # generation) in its short run only, which would inflate the difference-based rate
-    encoders.train("beta-vae", images, steps=2, batch_size=args.batch_size, device=device, progress=False)
-    ours_runs, naive_runs, rss_ours = [], [], 0.0
+    encoders.train("beta-vae", images, steps=2, batch_size=args.batch_size, device=device, progress=False,
+                   compile=args.compile)
+    ours_runs, naive_runs, rss_ours, gpu_ours, gpu_naive = [], [], 0.0, 0.0, 0.0
+    peak_gpu_gb(device)
     for repeat in range(args.repeats):
-        ours_runs.append(ours_rate(images, args.steps, args.batch_size, device))
+        ours_runs.append(ours_rate(images, args.steps, args.batch_size, device, args.compile))
+        gpu_ours = max(gpu_ours, peak_gpu_gb(device))
         if repeat == 0:  # before the naive loop's float copy of the data
             rss_ours = peak_rss_gb()
         naive_runs.append(naive_rate(images, args.steps, args.batch_size, device))
+        gpu_naive = max(gpu_naive, peak_gpu_gb(device))
     rss_all = peak_rss_gb()
     ours, naive = float(np.median(ours_runs)), float(np.median(naive_runs))
-    print(f"{'':8s}{'img/s (median)':>16s}{'runs':>28s}{'peak RSS GB':>14s}")
-    print(f"{'ours':8s}{ours:16.1f}{' '.join(f'{r:.0f}' for r in ours_runs):>28s}{rss_ours:14.2f}")
-    print(f"{'naive':8s}{naive:16.1f}{' '.join(f'{r:.0f}' for r in naive_runs):>28s}{rss_all:14.2f}")
+    print(f"{'':8s}{'img/s (median)':>16s}{'runs':>28s}{'peak RSS GB':>14s}{'peak GPU GB':>14s}")
+    print(f"{'ours':8s}{ours:16.1f}{' '.join(f'{r:.0f}' for r in ours_runs):>28s}{rss_ours:14.2f}{gpu_ours:14.2f}")
+    print(f"{'naive':8s}{naive:16.1f}{' '.join(f'{r:.0f}' for r in naive_runs):>28s}{rss_all:14.2f}{gpu_naive:14.2f}")
     print(f"ratio ours/naive: {ours / naive:.2f}x")
     flops, peak = step_flops(images, args.batch_size) / args.batch_size, matmul_rate(device)
     print(f"{flops / 1e6:.1f} MFLOP per image (forward + backward); dense matmul here: {peak / 1e9:.1f} GFLOP/s")

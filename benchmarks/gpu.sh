@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The checks and figures that need a GPU, in one run sized for a short lease (about 7 minutes
+# on an H100/H200): the CUDA tests, training speed at batch 64 and 256 beside the naive loop
+# (img/s, peak GPU memory), the same with torch.compile, and CausalModel quality on pendulum
+# and flow trained on the GPU. Each step has its own time limit, so one slow step cannot take
+# the others' results with it; the log is copied to $OUT when that is set.
+#
+#     bash benchmarks/gpu.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+log="${OUT:-/tmp}/gpu_log.txt"
+
+step() {  # step SECONDS COMMAND...: run one check with a limit, report its exit status
+    local limit=$1; shift
+    echo "=== $* (limit ${limit}s)"
+    local start=$SECONDS
+    timeout "$limit" "$@"
+    echo "=== exit $? after $((SECONDS - start)) s"
+}
+
+{
+    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+    python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name())"
+    step 180 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py
+    step 90 python3 benchmarks/train_speed.py --device cuda --batch-size 256 --steps 400 --repeats 3
+    step 60 python3 benchmarks/train_speed.py --device cuda --batch-size 64 --steps 400 --repeats 3
+    step 150 python3 benchmarks/causal_model.py --scenes pendulum flow
+    step 120 python3 benchmarks/train_speed.py --device cuda --batch-size 256 --steps 400 --repeats 1 --compile
+} 2>&1 | tee "$log"
