@@ -22,9 +22,9 @@ step() {  # step SECONDS COMMAND...: run one check with a limit, report its exit
 {
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
     python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name())"
-    step 180 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py
-    step 90 python3 benchmarks/train_speed.py --device cuda --batch-size 256 --steps 400 --repeats 3
+    step 150 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py
+    step 80 python3 benchmarks/train_speed.py --device cuda --batch-size 256 --steps 400 --repeats 3
     step 60 python3 benchmarks/train_speed.py --device cuda --batch-size 64 --steps 400 --repeats 3
     step 150 python3 benchmarks/causal_model.py --scenes pendulum flow
-    step 120 python3 benchmarks/train_speed.py --device cuda --batch-size 256 --steps 400 --repeats 1 --compile
+    step 100 python3 benchmarks/train_speed.py --device cuda --batch-size 256 --steps 400 --repeats 1 --compile
 } 2>&1 | tee "$log"
