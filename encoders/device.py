@@ -20,3 +20,14 @@ def seeded_generator(seed: int, stream: int, device: str | torch.device = "cpu")
     """A torch generator on `device` for substream `stream` of `seed`, independent of the other
     streams of the same seed (numpy's SeedSequence spawns the seed)."""
     return torch.Generator(device=device).manual_seed(int(np.random.SeedSequence([seed, stream]).generate_state(1)[0]))
+
+
+def random_indices(high: int, size: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
+    """`size` indices in [0, high) on `device`, drawn from a CPU `generator` (so a seed picks the same
+    batches on every device and a checkpoint resumes anywhere). On CUDA the copy goes from pinned
+    memory without blocking: a copy from pageable memory first waits for the GPU to finish its queued
+    work, so the host could not prepare the next step while the GPU ran this one."""
+    indices = torch.randint(high, (size,), generator=generator)
+    if device.type == "cuda":
+        indices = indices.pin_memory()
+    return indices.to(device, non_blocking=True)

@@ -16,7 +16,7 @@ import torch
 from tqdm.auto import tqdm
 
 from encoders.data import as_uint8_tensor, to_float
-from encoders.device import seeded_generator
+from encoders.device import random_indices, seeded_generator
 from encoders.model import Encoder
 
 
@@ -43,13 +43,13 @@ def refine_decoder(encoder: Encoder, images: np.ndarray, *, steps: int, batch_si
                               device=encoder.device)
     bank = as_uint8_tensor(images, encoder.device)
     decoder, objective = encoder.modules["vae"].decoder, encoder.modules["objective"]
-    optimizer = torch.optim.Adam(decoder.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(decoder.parameters(), lr=lr, fused=encoder.device.type == "cuda")
     generator = seeded_generator(seed, 2)  # batch indices, a stream apart from training's
     losses = []
     decoder.train()
     try:
         for _ in tqdm(range(steps), disable=not progress, desc="decoder on means", dynamic_ncols=True):
-            idx = torch.randint(0, len(images), (min(batch_size, len(images)),), generator=generator).to(encoder.device)
+            idx = random_indices(len(images), min(batch_size, len(images)), generator, encoder.device)
             loss = objective.recon(to_float(bank[idx]), decoder(latents[idx])).mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
