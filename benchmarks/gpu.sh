@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The checks and figures that need a GPU, in one run sized for a short lease (about 7 minutes
-# on an H100/H200): the CUDA tests, training speed at batch 64 and 256 beside the naive loop
+# The checks and figures that need a GPU, in one run sized for a short lease (4.5 minutes
+# on an H200): the CUDA tests, training speed at batch 64 and 256 beside the naive loop
 # (img/s, peak GPU memory), the same with torch.compile, and CausalModel quality on pendulum
 # and flow trained on the GPU. Each step has its own time limit, so one slow step cannot take
 # the others' results with it; the log is copied to $OUT when that is set.
