@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -34,6 +35,52 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ".4g") -> str:
     return "\n".join([header, rule, *body])
 
 
+def learned_edges_table(graph: nx.DiGraph, truth: nx.DiGraph | None = None) -> pd.DataFrame:
+    """The model's edges, one row each (an undirected edge once), with `confidence` and
+    `bootstrap_frequency` (blank where not computed); given the true graph, each row says whether
+    the edge is true, reversed or absent there, and true edges the model lacks are added as missed."""
+    rows, listed = [], set()
+    for u, v, attributes in sorted(graph.edges(data=True), key=lambda e: (str(e[0]), str(e[1]))):
+        undirected = graph.has_edge(v, u)
+        if undirected and (v, u) in listed:
+            continue
+        listed.add((u, v))
+        row = {"edge": f"{u} -- {v}" if undirected else f"{u} -> {v}",
+               "confidence": float(attributes.get("confidence", np.nan)),
+               "bootstrap_frequency": float(attributes.get("bootstrap_frequency", np.nan))}
+        if truth is not None:
+            adjacent = truth.has_edge(u, v) or truth.has_edge(v, u)
+            row["in_true_graph"] = ("absent" if not adjacent else "adjacent" if undirected
+                                    else "true" if truth.has_edge(u, v) else "reversed")
+        rows.append(row)
+    if truth is not None:
+        for u, v in sorted(truth.edges, key=lambda e: (str(e[0]), str(e[1]))):
+            if not graph.has_edge(u, v) and not graph.has_edge(v, u):
+                rows.append({"edge": f"{u} -> {v}", "confidence": np.nan, "bootstrap_frequency": np.nan,
+                             "in_true_graph": "missed"})
+    columns = ["edge", "confidence", "bootstrap_frequency"] + (["in_true_graph"] if truth is not None else [])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def discovery_caveats(graph: nx.DiGraph) -> list[str]:
+    """What discovery flagged that the graph alone does not show: possible parents it could not
+    settle, claims dropped to break cycles, and implied ancestries the pairs contradict."""
+    lines = []
+    for u, v in graph.graph.get("undecided", []):
+        kept = "kept, marked undecided" if graph.has_edge(u, v) else "left out of the graph"
+        lines.append(f"{u} -> {v}: a possible direct parent the pairs could not settle ({kept})")
+    for conflict in graph.graph.get("conflicts", []):
+        u, v = conflict["dropped"]
+        lines.append(f"{u} is an ancestor of {v}: claimed by the pairs but dropped to break the cycle "
+                     f"{' -> '.join(map(str, conflict['cycle']))}")
+    for refuted in graph.graph.get("refuted", []):
+        k, j = refuted["pair"]
+        lines.append(f"{k} is an ancestor of {j} by the path {' -> '.join(map(str, refuted['path']))}, yet {k}'s "
+                     f"own changes left {j} still in {refuted['miss']:.0%} of pairs: a claim on that path may be "
+                     "wrong, or the effect is hidden")
+    return lines
+
+
 def _place(figure: Path, folder: Path) -> Path:
     """The figure's path relative to `folder`, copying it into folder/figures when it lies outside."""
     figure = figure.resolve()
@@ -48,8 +95,10 @@ def _place(figure: Path, folder: Path) -> Path:
 
 def write_report(result: "EvaluationResult", folder: str | os.PathLike,
                  figures: Mapping[str, str | os.PathLike] | None = None,
-                 extra: Mapping[str, Any] | None = None) -> Path:
-    """Write `folder`/report.md: run details (`extra`), the evaluation tables and the `figures` (name -> PNG)."""
+                 extra: Mapping[str, Any] | None = None, learned_graph: nx.DiGraph | None = None,
+                 true_graph: nx.DiGraph | None = None) -> Path:
+    """Write `folder`/report.md: run details (`extra`), the evaluation tables, the model's edges
+    and discovery's caveats (`learned_graph`, scored against `true_graph`) and the `figures` (name -> PNG)."""
     folder = Path(folder)
     figures = dict(figures or {})
     absent = [f"{name}: {path}" for name, path in figures.items() if not Path(path).is_file()]
@@ -62,6 +111,10 @@ def write_report(result: "EvaluationResult", folder: str | os.PathLike,
     lines += ["## Results", "", "Errors marked `_norm` are divided by the factor's observational std "
               "(categorical: mismatch rate); `se` is the sampling standard error of a mean difference.", "",
               result.to_markdown()]
+    if learned_graph is not None:
+        caveats = discovery_caveats(learned_graph)
+        lines += ["## Learned edges", "", markdown_table(learned_edges_table(learned_graph, true_graph)), "",
+                  *(["What discovery could not settle:", "", *(f"- {line}" for line in caveats), ""] if caveats else [])]
     if figures:
         lines += ["## Figures", ""]
         for name, path in figures.items():

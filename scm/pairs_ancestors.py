@@ -70,13 +70,13 @@ def miss_rates(changes: Changes, delta: np.ndarray) -> np.ndarray:
 def ancestral_relation(miss: np.ndarray, moved: np.ndarray, names: list[str]
                        ) -> tuple[nx.DiGraph, list[dict], list[dict]]:
     """Transitively closed, acyclic relation (edge i -> j: i is an ancestor of j), the conflicts
+    resolved on the way, and the implied relations the miss rates contradict.
 
-    resolved on the way, and the implied relations the miss rates contradict. A descendant changes
-    in a superset of its ancestor's pairs, so of two
-    columns that each look like the other's ancestor (or of a longer cycle) the relation whose
-    claimed ancestor changes most often relative to its claimed descendant is dropped (ties: the
-    larger miss rate) and recorded. `moved` is (n_pairs, n_columns): the column did not clearly
-    stand still (counting small changes too, which a descendant's inherited changes often are).
+    A descendant changes in a superset of its ancestor's pairs, so of two columns that each look
+    like the other's ancestor (or of a longer cycle) the relation whose claimed ancestor changes
+    most often relative to its claimed descendant is dropped (ties: the larger miss rate) and
+    recorded. `moved` is (n_pairs, n_columns): the column did not clearly stand still (counting
+    small changes too, which a descendant's inherited changes often are).
     """
     counts = moved.sum(axis=0)
     limit = MAX_MISS
@@ -106,7 +106,6 @@ def ancestral_relation(miss: np.ndarray, moved: np.ndarray, names: list[str]
 
 def refuted_implications(rel: nx.DiGraph, miss: np.ndarray, names: list[str]) -> list[dict]:
     """Ancestor pairs that only transitivity claims (k -> i, i -> j, so k -> j) although k's own changes
-
     leave j still in more than CANDIDATE_MISS of them. One of the claims on the path may be wrong
     (typically: i's own changes are invisible in its estimate, so it changes only with its causes
     and seems to cause their other effects), or the implication is true and k's effect on j is

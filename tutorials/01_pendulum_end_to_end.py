@@ -40,6 +40,7 @@ import scm
 from crl import plots
 from crl.evaluation.oracle import load_or_train
 from crl.pipeline import fit_on_scene, scene_training_data
+from crl.report import discovery_caveats, learned_edges_table
 
 QUICK = os.environ.get("CRL_TUTORIAL_QUICK") == "1"
 OUT = Path(os.environ.get("CRL_TUTORIAL_OUT", "tutorial_output")) / "01_pendulum"
@@ -109,9 +110,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore" if QUICK else "default")  # quick runs warn about their undertrained concepts
     fit_on_scene(model, data)
 print("concepts:", model.concept_names)
-for u, v, attributes in model.graph.edges(data=True):
-    print(f"  {u} -> {v}: confidence {attributes['confidence']:.2f}, "
-          f"bootstrap frequency {attributes.get('bootstrap_frequency', float('nan')):.2f}")
+print(learned_edges_table(model.graph, scene.graph).round(2).to_string(index=False))
+for caveat in discovery_caveats(model.graph):
+    print("  could not settle:", caveat)
 plots.graph_comparison(scene.graph, model.graph, OUT / "graph.png")
 
 # %% [markdown]
@@ -155,7 +156,9 @@ print("SHD to the truth: pairs route", scm.shd(scene.graph, model.graph), "| PC"
 # like their other effects' cause. Where that contradicts transitivity (a claimed ancestor of
 # the ancestor leaves the descendant still), `graph.graph["refuted"]` lists the pair and the
 # claimed path; it is not repaired, because true ancestors can leave a descendant still too
-# (two paths that cancel, saturation). On `causal_sprites`, where orientation and shape are hard
+# (two paths that cancel, saturation). `discovery_caveats(model.graph)`, printed under the
+# edges above, spells these out with the pairs the route could not settle and the claims it
+# dropped to break cycles; `crl evaluate` and `crl demo` put it and the edge table in their report. On `causal_sprites`, where orientation and shape are hard
 # to read off 32-pixel images, the route gets 2 to 6 edges wrong per graph (see the note in
 # `benchmarks/causal_model.py`).
 #

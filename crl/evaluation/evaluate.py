@@ -161,4 +161,4 @@ def _write_report(result: EvaluationResult, model: Any, scene: Any, latents: pd.
     extra = {**extra, "samples": n, "seed": seed,
              "oracle held-out score (R^2 or accuracy)": ", ".join(f"{k}: {v:.3f}" for k, v in
                                                                   oracle.holdout_score.items())}
-    write_report(result, folder, figures, extra)
+    write_report(result, folder, figures, extra, learned_graph=model.graph, true_graph=scene.graph)

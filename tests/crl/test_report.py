@@ -51,3 +51,38 @@ def test_report_copies_outside_figures_and_links_them(tmp_path):
     assert "- **seed**: 3" in text and "| cf_error_descendants | 0.6 |" in text
     with pytest.raises(ValueError, match="missing"):
         write_report(_result(), tmp_path / "rep2", {"graph": tmp_path / "nope.png"})
+
+
+def _learned_graph():
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_edge("a", "b", confidence=0.9, bootstrap_frequency=1.0)
+    g.add_edge("c", "b", confidence=0.6)  # reversed against the truth, no bootstrap run for it
+    g.add_edge("a", "d", confidence=0.4, bootstrap_frequency=0.5)
+    g.add_edge("d", "a", confidence=0.4, bootstrap_frequency=0.5)  # undirected a -- d
+    g.graph.update(undecided=[("c", "d")],
+                   conflicts=[{"dropped": ("d", "c"), "miss": 0.2, "changes": (90, 40), "cycle": ["c", "d"]}],
+                   refuted=[{"pair": ("a", "c"), "miss": 0.5, "path": ["a", "b", "c"]}])
+    truth = nx.DiGraph([("a", "b"), ("b", "c"), ("d", "a"), ("c", "e")])
+    return g, truth
+
+
+def test_learned_edges_are_scored_against_the_truth():
+    from crl.report import learned_edges_table
+
+    g, truth = _learned_graph()
+    table = learned_edges_table(g, truth)
+    assert table["edge"].tolist() == ["a -> b", "a -- d", "c -> b", "c -> e"]
+    assert table["in_true_graph"].tolist() == ["true", "adjacent", "reversed", "missed"]
+    assert table.loc[0, "confidence"] == 0.9 and np.isnan(table.loc[2, "bootstrap_frequency"])
+    assert list(learned_edges_table(g).columns) == ["edge", "confidence", "bootstrap_frequency"]
+
+
+def test_report_lists_what_discovery_could_not_settle(tmp_path):
+    g, truth = _learned_graph()
+    text = write_report(_result(), tmp_path / "rep", learned_graph=g, true_graph=truth).read_text()
+    assert "| c -> b | 0.6 |  | reversed |" in text
+    assert "- c -> d: a possible direct parent the pairs could not settle (left out of the graph)" in text
+    assert "- d is an ancestor of c: claimed by the pairs but dropped to break the cycle c -> d" in text
+    assert "- a is an ancestor of c by the path a -> b -> c, yet a's own changes left c still in 50% of pairs" in text
