@@ -303,16 +303,22 @@ class CausalModel:
         return self.encoder_.decode(self.concepts_.to_latents(latents))
 
     # -------------------------------------------------------------- queries
-    def sample(self, n: int, seed: int | None = None) -> QueryResult:
-        """Observational samples: concepts from the SCM, nuisance latents resampled from training images."""
+    def sample(self, n: int, seed: int | None = None, nuisance_from: np.ndarray | None = None) -> QueryResult:
+        """Observational samples: concepts from the SCM; nuisance latents resampled from the training
+        images, or held from `nuisance_from` (n uint8 images, one per sample)."""
         self._check_fitted()
-        return self._render(self.scm_.sample(n, seed=seed), seed)
+        nuisance = self._nuisance_of(nuisance_from, n)
+        return self._render(self.scm_.sample(n, seed=seed), seed, nuisance)
 
-    def intervene(self, do: Mapping[str, Any], n: int, seed: int | None = None, strict: bool = False) -> QueryResult:
-        """Samples under do(): hard values in label units, ("shift", delta), or ("soft", distribution)."""
+    def intervene(self, do: Mapping[str, Any], n: int, seed: int | None = None, strict: bool = False,
+                  nuisance_from: np.ndarray | None = None) -> QueryResult:
+        """Samples under do(): hard values in label units, ("shift", delta), or ("soft", distribution).
+        Nuisance latents (what no label names: style, background) are resampled from the training
+        images, or held from `nuisance_from` (n uint8 images, one per sample)."""
         self._check_fitted()
         self._check_do(do, strict)
-        return self._render(self.scm_.intervene(dict(do), n, seed=seed), seed)
+        nuisance = self._nuisance_of(nuisance_from, n)
+        return self._render(self.scm_.intervene(dict(do), n, seed=seed), seed, nuisance)
 
     def counterfactual(self, images: np.ndarray, do: Mapping[str, Any], strict: bool = False) -> QueryResult:
         """What each image would look like under do(): abduction, action, prediction; nuisance kept."""
@@ -325,13 +331,21 @@ class CausalModel:
         table[names] = changed[names].to_numpy()
         return QueryResult(self.decode(table), table)
 
-    def _render(self, concepts: pd.DataFrame, seed: int | None) -> QueryResult:
-        rng = np.random.default_rng(seed)
+    def _nuisance_of(self, images: np.ndarray | None, n: int) -> np.ndarray | None:
+        """The nuisance latents of `images` (checked: one image per sample), or None when not given."""
+        if images is None:
+            return None
+        if len(images) != n:
+            raise ValueError(f"nuisance_from must hold one image per sample: n={n}, got {len(images)} images")
+        return self.encode(images)[self.concepts_.nuisance_names].to_numpy()
+
+    def _render(self, concepts: pd.DataFrame, seed: int | None, nuisance: np.ndarray | None = None) -> QueryResult:
         table = concepts[self.concepts_.names].reset_index(drop=True)
         if self.nuisance_.shape[1]:
-            rows = rng.integers(0, len(self.nuisance_), size=len(table))
-            nuisance = pd.DataFrame(self.nuisance_[rows], columns=self.concepts_.nuisance_names)
-            table = pd.concat([table, nuisance], axis=1)
+            if nuisance is None:
+                rows = np.random.default_rng(seed).integers(0, len(self.nuisance_), size=len(table))
+                nuisance = self.nuisance_[rows]
+            table = pd.concat([table, pd.DataFrame(nuisance, columns=self.concepts_.nuisance_names)], axis=1)
         return QueryResult(self.decode(table), table)
 
     def _check_do(self, do: Mapping[str, Any], strict: bool) -> None:

@@ -76,6 +76,22 @@ def test_intervene_and_sample_return_images_and_latents(fitted):
     assert shifted["light"].mean() == pytest.approx(observed["light"].mean() + 5.0, abs=1e-6)
 
 
+def test_queries_hold_nuisance_latents_from_given_images(fitted):
+    model, data = fitted
+    images = data.sample.images[:6]
+    nuisance = model.concepts_.nuisance_names
+    held = model.encode(images)[nuisance].to_numpy()
+    for result in (model.intervene({"light": 90.0}, 6, seed=2, nuisance_from=images),
+                   model.sample(6, seed=2, nuisance_from=images)):
+        np.testing.assert_array_equal(result.latents[nuisance].to_numpy(), held)
+    # the concepts come from the SCM as without nuisance_from; only the nuisance columns differ
+    free = model.intervene({"light": 90.0}, 6, seed=2)
+    pd.testing.assert_frame_equal(free.latents[model.concept_names],
+                                  model.intervene({"light": 90.0}, 6, seed=2, nuisance_from=images).latents[model.concept_names])
+    with pytest.raises(ValueError, match="one image per sample: n=4, got 6"):
+        model.intervene({"light": 90.0}, 4, nuisance_from=images)
+
+
 def test_save_load_round_trip(fitted, tmp_path):
     model, data = fitted
     model.save(tmp_path / "model")

@@ -45,6 +45,10 @@ def test_query_intervene_and_counterfactual_round_trip_pngs(trained, tmp_path, c
     assert main(["query", str(trained), "--do", "light=shift:5", "--images", *map(str, pngs[:2]),
                  "--out", str(tmp_path / "cf")]) == 0
     assert len(list((tmp_path / "cf").glob("counterfactual_*.png"))) == 2
+    # samples under do() that keep the nuisance latents of the given files, one sample each
+    assert main(["query", str(trained), "--do", "light=100", "--nuisance-from", *map(str, pngs[:2]),
+                 "--out", str(tmp_path / "held")]) == 0
+    assert len(list((tmp_path / "held").glob("intervened_*.png"))) == 2
 
 
 def test_discover_csv(tmp_path, capsys):
@@ -84,6 +88,8 @@ def _png_links(markdown: str) -> list[str]:
         (["query", "/nonexistent/model", "--do", "light=1", "--out", "x"], "not a saved CausalModel"),
         (["query", "{model}", "--do", "light", "--out", "x"], "NAME=VALUE"),
         (["query", "{model}", "--do", "colour=1", "--out", "{tmp}/q"], "unknown concepts"),
+        (["query", "{model}", "--do", "light=1", "--images", "a.png", "--nuisance-from", "b.png"],
+         "--nuisance-from is for interventional queries"),
         (["evaluate", "{model}", "--scene", "flow", "--out", "{tmp}/e"], "no concept named"),
         (["train", "--scene", "nowhere", "--out", "{tmp}/m"], "unknown scene"),
         (["demo", "--quick", "--config", "{tmp}/missing.toml"], "no such file"),
