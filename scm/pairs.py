@@ -127,6 +127,5 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
 
 def _ancestral_confidence(miss: float) -> float:
     """1 when the descendant never stood still while the ancestor changed, 0 at the MAX_MISS limit
-
     (1 for relations implied only by transitivity, which carry no miss rate of their own)."""
     return 1.0 if np.isnan(miss) else float(np.clip(1.0 - miss / MAX_MISS, 0.0, 1.0))

@@ -38,7 +38,6 @@ _TRUNC_VAR = 1 - 2 * _TRUNCATE * norm.pdf(_TRUNCATE) / (2 * norm.cdf(_TRUNCATE) 
 @dataclass(frozen=True)
 class Changes:
     """Per-pair change calls: `changed` and `still` are (n_pairs, n_columns) booleans (both False in
-
     the undecided band); `threshold` is each column's |delta| cut for a change; `still_share` the
     share of truly unchanged pairs that are called still; `rule` says which rule set each column
     ("discrete", "exact", "always", "noise", "given").

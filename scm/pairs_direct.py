@@ -40,7 +40,6 @@ def _features(x: np.ndarray) -> np.ndarray:
 def direct_edge_test(before: np.ndarray, after: np.ndarray, target: int, candidate: int,
                      others: list[int], rows_after: np.ndarray | None = None) -> DirectTest | None:
     """Test whether column `candidate` enters column `target`'s mechanism given `others` (the rest
-
     of the target's ancestors). `before`/`after` are standardised tables; `rows_after` (default all)
     marks pairs whose after-row still follows the target's mechanism (not so where the target itself
     was intervened on). Returns None when there are too few pairs or the instruments are degenerate.

@@ -93,7 +93,6 @@ def random_scm(d: int, edge_prob: float = 0.4, nonlinear: bool = False, seed: in
 def measure(before: pd.DataFrame, after: pd.DataFrame, error: float,
             seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulate an encoder's estimates of both tables: the same mild monotone distortion z + 0.5 tanh(z)
-
     of each standardised column, plus independent Gaussian noise of sd `error` times the column's std
     (at 0.15 the estimates correlate ~0.97-0.99 with the truth).
     """

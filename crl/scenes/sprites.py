@@ -95,7 +95,6 @@ def _to_unit(factor: Factor, values: np.ndarray) -> np.ndarray:
 
 def _child(factor: Factor, parents: list[Factor], weights: np.ndarray, kind: str, noise_scale: float):
     """Mechanism of a factor with parents: position in its range = 0.5 + SPREAD * g(a) + noise_scale * N(0, 1),
-
     a = sum_j w_j z_j / sum_j |w_j| with z_j each parent rescaled to [-1, 1]; g(a) = a (linear) or sin(pi a).
     """
 
