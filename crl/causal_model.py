@@ -10,6 +10,8 @@ Discovery route (`discovery="auto"`): with pairs, `scm.discover_from_pairs` on t
 pairs, because what changes together within a pair reveals ancestors and estimation error
 in the latents cannot fake that; without pairs, PC (scale-invariant: learned latents carry
 no meaningful scale, so variance-sorting methods such as NOTEARS/DAGMA are not a default).
+Concepts whose own changes the pairs never show (`graph.graph["unseen"]`) get their edges
+from PC on the concept table, bounded by the pairs (`scm.add_unseen_edges`).
 """
 from __future__ import annotations
 
@@ -234,6 +236,8 @@ class CausalModel:
             graph = scm.discover_from_pairs(before, after, **options)
             if not self.keep_undecided:  # still listed in graph.graph["undecided"]
                 graph.remove_edges_from([e for e in graph.edges if graph.edges[e].get("undecided")])
+            # concepts the pairs never vary: their edges from the observational method, bounded by the pairs
+            graph = scm.add_unseen_edges(graph, concepts, observational_method, seed=self.seed, **knowledge)
             graph = scm.knowledge.impose_knowledge(graph, **knowledge)
         else:
             graph = scm.discover(concepts, method=route, seed=self.seed, **knowledge, **options)
@@ -241,7 +245,7 @@ class CausalModel:
                 graph.edges[u, v].setdefault("confidence", np.nan)
         if self.bootstrap:
             stability = scm.bootstrap(concepts, observational_method, n=self.bootstrap, seed=self.seed, **knowledge)
-            _annotate_stability(graph, stability.frequencies, fill_confidence=route != "pairs")
+            _annotate_stability(graph, stability.frequencies)
         graph.graph["route"] = route
         return graph
 
@@ -409,12 +413,13 @@ class CausalModel:
         return {name: getattr(self, name) for name in names}
 
 
-def _annotate_stability(graph: nx.DiGraph, frequencies: pd.DataFrame, fill_confidence: bool) -> None:
-    """Copy bootstrap frequencies onto edges as `bootstrap_frequency` (and `confidence` where none)."""
+def _annotate_stability(graph: nx.DiGraph, frequencies: pd.DataFrame) -> None:
+    """Copy bootstrap frequencies onto edges as `bootstrap_frequency`, and as `confidence` on edges
+    that have none (those an observational method found)."""
     lookup = {(row.u, row.v): row for row in frequencies.itertuples(index=False)}
     for u, v in graph.edges:
         row = lookup.get((u, v)) or lookup.get((v, u))
         frequency = float(row.adjacency) if row is not None else 0.0
         graph.edges[u, v]["bootstrap_frequency"] = frequency
-        if fill_confidence and np.isnan(graph.edges[u, v].get("confidence", np.nan)):
+        if np.isnan(graph.edges[u, v].get("confidence", np.nan)):
             graph.edges[u, v]["confidence"] = frequency

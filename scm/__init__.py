@@ -15,6 +15,7 @@ _LAZY = {
     "r2_sortability": "scm.sortability",
     # discovery from paired / interventional tables
     "discover_from_pairs": "scm.pairs",
+    "add_unseen_edges": "scm.pairs_unseen",
     # structural equations and queries
     "SCM": "scm.model",
     # graph comparison

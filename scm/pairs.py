@@ -65,7 +65,9 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
     "change_rules" (how each column's changes were called: noise, exact, discrete, ...),
     "undecided" (edges kept but not settled as direct), "conflicts" (claims dropped to break cycles),
     "refuted" (ancestor pairs implied by transitivity that the pairs contradict: a sign that a claim
-    on the path is wrong or an effect is hidden), "direct_tests", "method".
+    on the path is wrong or an effect is hidden), "unseen" (columns with too few changes of their own
+    for their effects to show; `scm.add_unseen_edges` finds their edges from observations),
+    "direct_tests", "method".
     """
     b, a = _validate(before, after, mode, threshold, alpha, min_pairs)
     names = list(b.columns)
@@ -82,6 +84,8 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
     for j in np.flatnonzero(changes.changed.sum(axis=0) == 0):
         warnings.warn(f"column {names[j]!r} never changes in any pair: its descendants cannot be seen",
                       stacklevel=2)
+    # too few own changes to judge any descendant: what these columns cause the pairs cannot show
+    unseen = [names[i] for i in range(len(names)) if np.isnan(np.delete(miss[i], i)).all()]
     index = {v: k for k, v in enumerate(names)}
 
     g = nx.DiGraph()
@@ -120,6 +124,7 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
         undecided=undecided,
         conflicts=conflicts,
         refuted=refuted,
+        unseen=unseen,
         direct_tests={k: (None if t is None else vars(t)) for k, t in tests.items()},
     )
     return g

@@ -47,20 +47,30 @@ class AdditiveSCM:
             x[:, k] = total if do_mask is None else np.where(do_mask[:, k], do_values[:, k], total)
         return x
 
-    def sample_pairs(self, n: int, k: int | str = 1, mode: str = "noise",
-                     seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Return (before, after) tables of n pairs; k sources per pair (an int, or "random": 1..d-1)."""
+    def _known(self, sources: list[str]) -> list[str]:
+        """`sources` checked against the variables, duplicates dropped."""
+        unknown = [v for v in sources if v not in self.order]
+        if unknown or not sources:
+            raise ValueError(f"sources: expected a non-empty list of variables from {self.order}, got {sources!r}")
+        return list(dict.fromkeys(sources))
+
+    def sample_pairs(self, n: int, k: int | str = 1, mode: str = "noise", seed: int = 0,
+                     sources: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return (before, after) tables of n pairs; k sources per pair (an int, or "random": 1..m-1),
+        drawn from `sources` (default: every variable; m of them)."""
         if mode not in ("noise", "intervention"):
             raise ValueError(f"mode: expected 'noise' or 'intervention', got {mode!r}")
         d = len(self.order)
-        if k != "random" and not 1 <= int(k) <= d:
-            raise ValueError(f"k: expected 'random' or an integer in [1, {d}], got {k!r}")
+        pool = list(range(d)) if sources is None else [self.order.index(v) for v in self._known(sources)]
+        m = len(pool)
+        if k != "random" and not 1 <= int(k) <= m:
+            raise ValueError(f"k: expected 'random' or an integer in [1, {m}], got {k!r}")
         rng = np.random.default_rng(seed)
         noise = rng.standard_normal((n, d))
-        ks = rng.integers(1, d, size=n) if k == "random" else np.full(n, int(k))
+        ks = rng.integers(1, max(m, 2), size=n) if k == "random" else np.full(n, int(k))
         chosen = np.zeros((n, d), dtype=bool)
         for p in range(n):
-            chosen[p, rng.choice(d, size=ks[p], replace=False)] = True
+            chosen[p, rng.choice(pool, size=ks[p], replace=False)] = True
         fresh = rng.standard_normal((n, d))
         before = self._forward(noise)
         if mode == "noise":

@@ -148,7 +148,13 @@ print("SHD to the truth: pairs route", scm.shd(scene.graph, model.graph), "| PC"
 # It adds the same extra edge on the *true* factors, because the shadow mechanisms are nonlinear
 # and a linear partial correlation does not remove their common dependence on the angles; on
 # estimated concepts measurement error breaks the same independence too. The pairs route
-# orients edges from which columns move together. When it fails: pairs that change many factors
+# orients edges from which columns move together. When it fails: it assumes every concept's
+# own noise varies in some pairs. A column that never moves (exactly measured data, a stably
+# read categorical concept) is listed in `graph.graph["unseen"]` and its edges come from PC,
+# bounded by the pairs (`scm.add_unseen_edges`); but a continuous concept the pairs never vary
+# still moves in its estimate with what leaks in from the others, and the route then calls it
+# a cause: with `light` never varied (pendulum pairs filtered to those that keep it), it
+# claimed light -> pendulum with confidence 1.0 and got SHD 4. Pairs that change many factors
 # at once (`k > 1`) blur ancestry, a factor stuck at a bound does not move when its causes do
 # (above), latents that mix two factors make both look like causes of each other's
 # descendants, and a factor whose own changes the encoder cannot see (the orientation of a
