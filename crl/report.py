@@ -63,9 +63,12 @@ def learned_edges_table(graph: nx.DiGraph, truth: nx.DiGraph | None = None) -> p
 
 
 def discovery_caveats(graph: nx.DiGraph) -> list[str]:
-    """What discovery flagged that the graph alone does not show: possible parents it could not
-    settle, claims dropped to break cycles, and implied ancestries the pairs contradict."""
-    lines = []
+    """What discovery flagged that the graph alone does not show: columns whose variation the pairs
+    do not show, possible parents it could not settle, claims dropped to break cycles, and implied
+    ancestries the pairs contradict."""
+    method = graph.graph.get("unseen_method", "an observational method")
+    lines = [f"{name}: the pairs do not show its own variation; its edges come from {method}"
+             for name in graph.graph.get("unseen", [])]
     for u, v in graph.graph.get("undecided", []):
         kept = "kept, marked undecided" if graph.has_edge(u, v) else "left out of the graph"
         lines.append(f"{u} -> {v}: a possible direct parent the pairs could not settle ({kept})")

@@ -19,6 +19,7 @@ from scm._validate import validate_table
 from scm.pairs_ancestors import MAX_MISS, ancestral_relation, miss_rates
 from scm.pairs_changes import detect_changes
 from scm.pairs_direct import direct_edge_test
+from scm.pairs_unseen import unseen_columns
 
 MODES = ("auto", "noise", "intervention")
 # The direct-edge test calls an ancestor a parent only if, besides p < alpha, its features carry
@@ -65,8 +66,9 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
     "change_rules" (how each column's changes were called: noise, exact, discrete, ...),
     "undecided" (edges kept but not settled as direct), "conflicts" (claims dropped to break cycles),
     "refuted" (ancestor pairs implied by transitivity that the pairs contradict: a sign that a claim
-    on the path is wrong or an effect is hidden), "unseen" (columns with too few changes of their own
-    for their effects to show; `scm.add_unseen_edges` finds their edges from observations),
+    on the path is wrong or an effect is hidden), "unseen" (columns whose own variation the pairs do
+    not show: no claim is made about them, and `scm.add_unseen_edges` finds their edges from
+    observations; see `scm.pairs_unseen`),
     "direct_tests", "method".
     """
     b, a = _validate(before, after, mode, threshold, alpha, min_pairs)
@@ -80,17 +82,18 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
     xb, xa = xb[moved], xa[moved]
     changes = detect_changes(xb, xa, threshold)
     miss = miss_rates(changes, np.abs(xa - xb))
+    mean, std = np.concatenate([xb, xa]).mean(0), np.concatenate([xb, xa]).std(0)
+    # columns whose own variation the pairs do not show: no claim either way (their moves are leaks)
+    unseen = unseen_columns(np.abs(xa - xb), changes.threshold, std, miss)
+    miss[unseen, :] = miss[:, unseen] = np.nan
     rel, conflicts, refuted = ancestral_relation(miss, ~changes.still, names)
     for j in np.flatnonzero(changes.changed.sum(axis=0) == 0):
         warnings.warn(f"column {names[j]!r} never changes in any pair: its descendants cannot be seen",
                       stacklevel=2)
-    # too few own changes to judge any descendant: what these columns cause the pairs cannot show
-    unseen = [names[i] for i in range(len(names)) if np.isnan(np.delete(miss[i], i)).all()]
     index = {v: k for k, v in enumerate(names)}
 
     g = nx.DiGraph()
     g.add_nodes_from(names)
-    mean, std = np.concatenate([xb, xa]).mean(0), np.concatenate([xb, xa]).std(0)
     zb, za = (xb - mean) / np.where(std > 0, std, 1), (xa - mean) / np.where(std > 0, std, 1)
     tests, undecided = {}, []
     # every claimed ancestor of v is tested as a direct parent given v's other claimed ancestors; a
@@ -124,7 +127,7 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
         undecided=undecided,
         conflicts=conflicts,
         refuted=refuted,
-        unseen=unseen,
+        unseen=[names[i] for i in np.flatnonzero(unseen)],
         direct_tests={k: (None if t is None else vars(t)) for k, t in tests.items()},
     )
     return g

@@ -149,12 +149,14 @@ print("SHD to the truth: pairs route", scm.shd(scene.graph, model.graph), "| PC"
 # and a linear partial correlation does not remove their common dependence on the angles; on
 # estimated concepts measurement error breaks the same independence too. The pairs route
 # orients edges from which columns move together. When it fails: it assumes every concept's
-# own noise varies in some pairs. A column that never moves (exactly measured data, a stably
-# read categorical concept) is listed in `graph.graph["unseen"]` and its edges come from PC,
-# bounded by the pairs (`scm.add_unseen_edges`); but a continuous concept the pairs never vary
-# still moves in its estimate with what leaks in from the others, and the route then calls it
-# a cause: with `light` never varied (pendulum pairs filtered to those that keep it), it
-# claimed light -> pendulum with confidence 1.0 and got SHD 4. Pairs that change many factors
+# own noise varies in some pairs. A concept the pairs never vary still moves a little in its
+# estimate, with what the encoder leaks into it from the others, and read by co-occurrence it
+# looked like their cause. Such a concept is listed in `graph.graph["unseen"]`: no claim is
+# made about it, and its edges come from PC, oriented out of it (the pairs moved the others
+# while it stood still; `scm.add_unseen_edges`). On `flow` with `hole` never varied this turns
+# SHD 2 into 0; on this scene with `light` never varied, light's two edges are found, but PC adds
+# light -> pendulum (bootstrap 0.45), and the pendulum and its shadows always change together
+# then, so the pairs cannot order them: SHD 4 either way. Pairs that change many factors
 # at once (`k > 1`) blur ancestry, a factor stuck at a bound does not move when its causes do
 # (above), latents that mix two factors make both look like causes of each other's
 # descendants, and a factor whose own changes the encoder cannot see (the orientation of a
@@ -164,8 +166,9 @@ print("SHD to the truth: pairs route", scm.shd(scene.graph, model.graph), "| PC"
 # claimed path; it is not repaired, because true ancestors can leave a descendant still too
 # (two paths that cancel, saturation). `discovery_caveats(model.graph)`, printed under the
 # edges above, spells these out with the pairs the route could not settle and the claims it
-# dropped to break cycles; `crl evaluate` and `crl demo` put it and the edge table in their report. On `causal_sprites`, where orientation and shape are hard
-# to read off 32-pixel images, the route gets 2 to 6 edges wrong per graph (see the note in
+# dropped to break cycles; `crl evaluate` and `crl demo` put it and the edge table in their
+# report. On `causal_sprites`, where orientation and shape are hard to read off 32-pixel
+# images, the route gets 2 to 6 edges wrong per graph (see the note in
 # `benchmarks/causal_model.py`).
 #
 # ## An interventional query

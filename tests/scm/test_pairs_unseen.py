@@ -1,5 +1,6 @@
 """Edges the pairs cannot show (a column they never vary) come from an observational method."""
 import networkx as nx
+import numpy as np
 import pytest
 
 from scm.discovery.dispatch import discover
@@ -30,6 +31,26 @@ def test_a_column_the_pairs_never_vary_is_listed_and_its_edges_found_from_observ
     assert "source" not in full.edges["X", "Y"]  # the pairs' own edges are kept as they were
     assert discover(before, "pc").has_edge("X", "Z")  # which PC alone would not: it adds X -> Z here
     assert set(pairs_graph.edges) == {("X", "Y"), ("Y", "Z")}  # the input graph is not changed
+
+
+def test_a_never_varied_column_that_leaks_is_unseen_not_a_cause():
+    """An encoder leaks a little of A into the estimate of L, which the pairs never vary: L then
+    moves with A, and read by change co-occurrence it looked like A's effect (A -> L claimed)."""
+    g = nx.DiGraph([("A", "B"), ("L", "B"), ("B", "C")])
+    model = AdditiveSCM(g, {("A", "B"): 1.0, ("L", "B"): 0.8, ("B", "C"): 1.0}, {e: "linear" for e in g.edges},
+                        {v: 0.7 for v in g.nodes})
+    before, after = model.sample_pairs(3000, k=1, seed=0, sources=["A", "B", "C"])
+    rng = np.random.default_rng(1)
+
+    def estimate(table):
+        leaked = table.assign(L=table["L"] + 0.05 * table["A"])
+        return leaked + 0.01 * rng.standard_normal(table.shape)
+
+    before, after = estimate(before), estimate(after)
+    pairs_graph = discover_from_pairs(before, after)
+    assert pairs_graph.graph["unseen"] == ["L"]
+    assert set(pairs_graph.edges) == {("A", "B"), ("B", "C")}  # no claim either way about L
+    assert set(add_unseen_edges(pairs_graph, before).edges) == set(g.edges)
 
 
 def test_bad_input():
