@@ -11,6 +11,12 @@ on a shared machine moves one measurement, not the ratio.
 
     python benchmarks/train_speed.py --steps 40 --repeats 3 --batch-size 64 --device cpu
     python benchmarks/train_speed.py --steps 300 --batch-size 256 --device cuda --compile
+
+Measured on one H200 (`benchmarks/gpu.sh`, 400 steps, 3 repeats, float32): batch 256, ours
+42,415 img/s against naive 16,632 (2.55x), peak GPU memory 0.28 and 0.25 GB; batch 64, 11,552
+against 8,353 (1.38x). A step is launch-bound there (in bf16 at batch 64: 0.9 ms of GPU work in
+a 6 ms step), so bf16 autocast, which adds casts, was slower (41,067 img/s at batch 256), and
+torch.compile on top of it did not help (38,040). On 2 CPU cores ours is 0.95-1.22x naive: the network is compute-bound there.
 """
 from __future__ import annotations
 
