@@ -8,7 +8,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"scenes", "metrics", "plots", "evaluation", "selection"}
+_SUBMODULES = {"scenes", "metrics", "plots", "evaluation", "selection", "report"}
 _NAMES = {
     "CausalModel": "crl.causal_model",
     "QueryResult": "crl.causal_model",
