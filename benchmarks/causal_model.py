@@ -72,6 +72,7 @@ def run(name: str, settings: DemoSettings, sprites_graph: str = "g1") -> dict:
         "learned": sorted(model.graph.edges),
         "shd": shd(scene.graph, model.graph),
         "mcc": round(mcc(latents[continuous], test.factors[continuous]), 3),
+        "concept read-back (share of an asked change carried)": model.graph.graph["readback"],
         f"cf read-back |{target}-{value:.3g}| / std": round(float(np.mean(np.abs(read[target] - value)) / scale), 3),
         "cf non-descendant drift / std": {
             n: round(float(np.mean(np.abs(read[n].to_numpy() - before[n].to_numpy())) / test.factors[n].std()), 3)

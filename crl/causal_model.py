@@ -28,11 +28,13 @@ import pandas as pd
 from crl.concepts import Concept, ConceptMap
 from encoders.objectives.supervision import infer_kind
 from crl.model_io import check_labels, check_pairs, read_model_folder, write_model_folder
+from crl.readback import concept_readback
 from encoders.data import check_images
 from encoders.refine import refine_decoder
 
 WEAK_OBJECTIVES = ("group-vae", "ml-vae", "ada-gvae", "ada-ml-vae")
 ORIENT_RULES = ("extension", "lingam", "error")
+READBACK_IMAGES = 500  # training images the concept read-back check decodes and re-encodes
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ class CausalModel:
         self.nuisance_ = table[self.concepts_.nuisance_names].to_numpy(dtype=np.float32)
 
         self.graph_ = self._discover(concepts, pairs)
+        self._check_readback(table)
         self.dag_ = self._orient(self.graph_, concepts)
         import scm
 
@@ -169,6 +172,21 @@ class CausalModel:
             self.dag_, mechanisms=self.mechanisms, seed=self.seed, device=self.device, discrete=categorical
         ).fit(concepts)
         return self
+
+    def _check_readback(self, table: pd.DataFrame) -> None:
+        """Record on the graph how much of an asked change of each concept its decoded images carry
+        (`crl.readback`), and warn about the concepts whose do() would barely change the images."""
+        rows = np.random.default_rng(self.seed).permutation(len(table))[:READBACK_IMAGES]
+        readback = concept_readback(lambda images: self.concepts_.to_table(self.encoder_.encode(images)),
+                                    lambda latents: self.encoder_.decode(self.concepts_.to_latents(latents)),
+                                    table.iloc[rows].reset_index(drop=True), self.concepts_, seed=self.seed)
+        self.graph_.graph["readback"] = dict(zip(readback["concept"], readback["carried"].round(3)))
+        weak = readback.loc[~readback["queryable"], "concept"].tolist()
+        if weak:
+            warnings.warn(f"concepts {weak} carry under half of an asked change through decoding and re-encoding "
+                          f"(read-back {[self.graph_.graph['readback'][c] for c in weak]}): do() on them alone barely "
+                          "changes the images (the decoder draws them from other latents, as it does for a concept "
+                          "its parents determine, or ignores them)", stacklevel=3)
 
     def _objective(self, pairs) -> str:
         if self.encoder != "auto":

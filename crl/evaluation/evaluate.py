@@ -158,6 +158,9 @@ def _write_report(result: EvaluationResult, model: Any, scene: Any, latents: pd.
     figures["latent traversals"] = plots.latent_traversals(model.decode, latents, names,
                                                            folder / "figures" / "traversals.png")
     figures.update(more_figures)
+    if "readback" in model.graph.graph:
+        extra["concept read-back (share of an asked change its images carry; under 0.5: do() on it alone barely "
+              "shows)"] = ", ".join(f"{k}: {v:.2f}" for k, v in model.graph.graph["readback"].items())
     extra = {**extra, "samples": n, "seed": seed,
              "oracle held-out score (R^2 or accuracy)": ", ".join(f"{k}: {v:.3f}" for k, v in
                                                                   oracle.holdout_score.items())}

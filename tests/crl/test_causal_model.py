@@ -3,6 +3,8 @@
 The model is deliberately tiny (16x16 pendulum, a few hundred steps), so these tests check
 the mechanics the queries promise; the quality figures live in benchmarks/causal_model.py.
 """
+import copy
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -90,6 +92,22 @@ def test_queries_hold_nuisance_latents_from_given_images(fitted):
                                   model.intervene({"light": 90.0}, 6, seed=2, nuisance_from=images).latents[model.concept_names])
     with pytest.raises(ValueError, match="one image per sample: n=4, got 6"):
         model.intervene({"light": 90.0}, 4, nuisance_from=images)
+
+
+def test_readback_flags_a_concept_the_decoder_ignores(fitted):
+    from crl.readback import concept_readback
+
+    model, data = fitted
+    assert set(model.graph.graph["readback"]) == set(model.concept_names)
+    table = model.encode(data.sample.images[:300])
+    intact = concept_readback(model.encode, model.decode, table, model.concepts_).set_index("concept")
+    blind = copy.deepcopy(model)
+    with torch.no_grad():  # the decoder no longer reads the light latent
+        blind.encoder_.modules["vae"].decoder.dense[0].weight[:, blind.concepts_["light"].dim] = 0.0
+    ignored = concept_readback(blind.encode, blind.decode, table, blind.concepts_).set_index("concept")
+    assert intact.loc["light", "carried"] > 0.5 and intact.loc["light", "queryable"]
+    assert abs(ignored.loc["light", "carried"]) < 0.1 and not ignored.loc["light", "queryable"]
+    assert ignored.loc["pendulum", "carried"] == pytest.approx(intact.loc["pendulum", "carried"], abs=0.1)
 
 
 def test_save_load_round_trip(fitted, tmp_path):
