@@ -5,7 +5,8 @@ converted to a float32 NCHW tensor, a DataLoader over a TensorDataset, `.item()`
 step. Ours: uint8 data, random-index batches converted per step, channels_last, no host
 sync per step. Both run in this process on the same images; the table prints images/s,
 the ratio and the peak RSS of the process (ours runs first, so its peak is read first); on
-CUDA also each loop's peak GPU memory. `--compile` trains ours with torch.compile.
+CUDA also each loop's peak GPU memory. `--compile` trains ours with torch.compile, `--bf16`
+under bf16 autocast.
 The two are measured alternately `--repeats` times and the medians compared, so a burst of load
 on a shared machine moves one measurement, not the ratio.
 
@@ -15,8 +16,11 @@ on a shared machine moves one measurement, not the ratio.
 Measured on one H200 (`benchmarks/gpu.sh`, 400 steps, 3 repeats, float32): batch 256, ours
 42,415 img/s against naive 16,632 (2.55x), peak GPU memory 0.28 and 0.25 GB; batch 64, 11,552
 against 8,353 (1.38x). A step is launch-bound there (in bf16 at batch 64: 0.9 ms of GPU work in
-a 6 ms step), so bf16 autocast, which adds casts, was slower (41,067 img/s at batch 256), and
-torch.compile on top of it did not help (38,040). On 2 CPU cores ours is 0.95-1.22x naive: the network is compute-bound there.
+a 6 ms step), so bf16 autocast, which adds casts, was slower (41,067 img/s at batch 256 with
+`--bf16`), and torch.compile on top of it did not help (38,040). A direct A/B of encoders.train
+alone (20 vs 320 steps, the difference timed) gave float32 50,600-53,800 img/s against bf16
+43,300 at batch 256, 14,100-14,300 against 10,500-10,700 at batch 64, and at 128 px batch 256
+45,300 against 38,000-41,000. On 2 CPU cores ours is 0.95-1.22x naive: the network is compute-bound there.
 """
 from __future__ import annotations
 
@@ -54,13 +58,14 @@ def make_images(n: int, resolution: int, seed: int) -> np.ndarray:
         return (blobs.transpose(0, 2, 3, 1) * 255).astype(np.uint8)
 
 
-def ours_rate(images: np.ndarray, steps: int, batch_size: int, device: str, compile: bool = False) -> float:
+def ours_rate(images: np.ndarray, steps: int, batch_size: int, device: str, compile: bool = False,
+              bf16: bool = False) -> float:
     """Images/s of encoders.train, from the time difference of a short and a long run (setup cancels)."""
     times = []
     for n_steps in (2, 2 + steps):
         start = time.perf_counter()
         encoders.train("beta-vae", images, steps=n_steps, batch_size=batch_size, device=device, progress=False,
-                       compile=compile)
+                       compile=compile, bf16=bf16)
         if device != "cpu" and torch.cuda.is_available():
             torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
@@ -140,6 +145,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=2048)
     parser.add_argument("--resolution", type=int, default=64)
     parser.add_argument("--compile", action="store_true", help="train ours with torch.compile")
+    parser.add_argument("--bf16", action="store_true", help="train ours under bf16 autocast (CUDA only)")
     args = parser.parse_args()
     device = str(resolve_device(args.device))
     images = make_images(args.images, args.resolution, seed=0)
@@ -148,11 +154,11 @@ def main() -> None:
     # one untimed run first: the first training in a process pays one-time costs (oneDNN kernel
     # generation) in its short run only, which would inflate the difference-based rate
     encoders.train("beta-vae", images, steps=2, batch_size=args.batch_size, device=device, progress=False,
-                   compile=args.compile)
+                   compile=args.compile, bf16=args.bf16)
     ours_runs, naive_runs, rss_ours, gpu_ours, gpu_naive = [], [], 0.0, 0.0, 0.0
     peak_gpu_gb(device)
     for repeat in range(args.repeats):
-        ours_runs.append(ours_rate(images, args.steps, args.batch_size, device, args.compile))
+        ours_runs.append(ours_rate(images, args.steps, args.batch_size, device, args.compile, args.bf16))
         gpu_ours = max(gpu_ours, peak_gpu_gb(device))
         if repeat == 0:  # before the naive loop's float copy of the data
             rss_ours = peak_rss_gb()
