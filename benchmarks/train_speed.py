@@ -16,8 +16,9 @@ on a shared machine moves one measurement, not the ratio.
 Measured on one H200 (`benchmarks/gpu.sh`, 400 steps, 3 repeats, float32): batch 256, ours
 42,415 img/s against naive 16,632 (2.55x), peak GPU memory 0.28 and 0.25 GB; batch 64, 11,552
 against 8,353 (1.38x). A step is launch-bound there (in bf16 at batch 64: 0.9 ms of GPU work in
-a 6 ms step), so bf16 autocast, which adds casts, was slower (41,067 img/s at batch 256 with
-`--bf16`), and torch.compile on top of it did not help (38,040). A direct A/B of encoders.train
+a 6 ms step), so bf16 autocast, which adds casts, was slower (41,067 img/s at batch 256, run
+when autocast was the default; `--bf16` asks for it now), and torch.compile on top of it did
+not help (38,040). A direct A/B of encoders.train
 alone (20 vs 320 steps, the difference timed) gave float32 50,600-53,800 img/s against bf16
 43,300 at batch 256, 14,100-14,300 against 10,500-10,700 at batch 64, and at 128 px batch 256
 45,300 against 38,000-41,000. On 2 CPU cores ours is 0.95-1.22x naive: the network is compute-bound there.
