@@ -62,7 +62,8 @@ class CausalModel:
         "extension" (a consistent DAG extension, with a warning naming the edges), "lingam"
         (DirectLiNGAM's causal order over the concepts), or "error".
     bootstrap: resamples of the observational method used to give each edge a stability
-        frequency (0 turns it off).
+        frequency (0 turns it off); edges that only the observational method found (for concepts
+        the pairs do not vary) are kept where it is at least 0.5 (`graph.graph["unstable"]`).
     include_nuisance: keep latents that no label names in the graph as `z<k>` concepts.
     keep_undecided: keep edges the pair route could not settle (a significant dependence explaining
         under 1% of the child's variance, or an untestable one); by default they are left out of
@@ -264,6 +265,12 @@ class CausalModel:
         if self.bootstrap:
             stability = scm.bootstrap(concepts, observational_method, n=self.bootstrap, seed=self.seed, **knowledge)
             _annotate_stability(graph, stability.frequencies)
+            # edges that only the observational method vouches for (unseen concepts) stay where most
+            # resamples find them too: scm.bootstrap's consensus threshold
+            unstable = [e for e in graph.edges if graph.edges[e].get("source") == "observational"
+                        and graph.edges[e]["bootstrap_frequency"] < 0.5]
+            graph.remove_edges_from(unstable)
+            graph.graph["unstable"] = unstable
         graph.graph["route"] = route
         return graph
 

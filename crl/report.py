@@ -69,6 +69,8 @@ def discovery_caveats(graph: nx.DiGraph) -> list[str]:
     method = graph.graph.get("unseen_method", "an observational method")
     lines = [f"{name}: the pairs do not show its own variation; its edges come from {method}"
              for name in graph.graph.get("unseen", [])]
+    lines += [f"{u} -> {v}: found by {method} for an unseen column, but in under half of the bootstrap resamples "
+              "(left out of the graph)" for u, v in graph.graph.get("unstable", [])]
     for u, v in graph.graph.get("undecided", []):
         kept = "kept, marked undecided" if graph.has_edge(u, v) else "left out of the graph"
         lines.append(f"{u} -> {v}: a possible direct parent the pairs could not settle ({kept})")

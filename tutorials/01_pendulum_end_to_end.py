@@ -154,9 +154,10 @@ print("SHD to the truth: pairs route", scm.shd(scene.graph, model.graph), "| PC"
 # looked like their cause. Such a concept is listed in `graph.graph["unseen"]`: no claim is
 # made about it, and its edges come from PC, oriented out of it (the pairs moved the others
 # while it stood still; `scm.add_unseen_edges`). On `flow` with `hole` never varied this turns
-# SHD 2 into 0; on this scene with `light` never varied, light's two edges are found, but PC adds
-# light -> pendulum (bootstrap 0.45), and the pendulum and its shadows always change together
-# then, so the pairs cannot order them: SHD 4 either way. Pairs that change many factors
+# SHD 2 into 0. On this scene with `light` never varied, SHD 4 becomes 3: light's two edges are
+# found, and PC's light -> pendulum is left out as unstable (in 45% of the bootstrap resamples;
+# such edges must reach 50%), but the pendulum and its shadows then always change together, so
+# the pairs cannot order them. Pairs that change many factors
 # at once (`k > 1`) blur ancestry, a factor stuck at a bound does not move when its causes do
 # (above), latents that mix two factors make both look like causes of each other's
 # descendants, and a factor whose own changes the encoder cannot see (the orientation of a

@@ -61,7 +61,7 @@ def _learned_graph():
     g.add_edge("c", "b", confidence=0.6)  # reversed against the truth, no bootstrap run for it
     g.add_edge("a", "d", confidence=0.4, bootstrap_frequency=0.5)
     g.add_edge("d", "a", confidence=0.4, bootstrap_frequency=0.5)  # undirected a -- d
-    g.graph.update(unseen=["e"], unseen_method="pc", undecided=[("c", "d")],
+    g.graph.update(unseen=["e"], unseen_method="pc", unstable=[("e", "a")], undecided=[("c", "d")],
                    conflicts=[{"dropped": ("d", "c"), "miss": 0.2, "changes": (90, 40), "cycle": ["c", "d"]}],
                    refuted=[{"pair": ("a", "c"), "miss": 0.5, "path": ["a", "b", "c"]}])
     truth = nx.DiGraph([("a", "b"), ("b", "c"), ("d", "a"), ("c", "e")])
@@ -84,6 +84,7 @@ def test_report_lists_what_discovery_could_not_settle(tmp_path):
     text = write_report(_result(), tmp_path / "rep", learned_graph=g, true_graph=truth).read_text()
     assert "| c -> b | 0.6 |  | reversed |" in text
     assert "- e: the pairs do not show its own variation; its edges come from pc" in text
+    assert "- e -> a: found by pc for an unseen column, but in under half of the bootstrap resamples" in text
     assert "- c -> d: a possible direct parent the pairs could not settle (left out of the graph)" in text
     assert "- d is an ancestor of c: claimed by the pairs but dropped to break the cycle c -> d" in text
     assert "- a is an ancestor of c by the path a -> b -> c, yet a's own changes left c still in 50% of pairs" in text
