@@ -49,6 +49,16 @@ class Pairs:
     def __len__(self) -> int:
         return len(self.x1)
 
+    def subset(self, rows: np.ndarray) -> "Pairs":
+        """The pairs at `rows` (a boolean mask over the pairs, or positions), renumbered from 0."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            if rows.shape != (len(self),):
+                raise ValueError(f"rows: expected a boolean mask of shape ({len(self)},), got {rows.shape}")
+            rows = np.flatnonzero(rows)
+        return Pairs(self.x1[rows], self.x2[rows], *(t.iloc[rows].reset_index(drop=True)
+                                                      for t in (self.factors1, self.factors2, self.changed)))
+
 
 def check_resolution(resolution: Any) -> int:
     """Return `resolution` if it is a positive multiple of 16, else raise ValueError."""

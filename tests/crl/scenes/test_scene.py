@@ -134,6 +134,18 @@ def test_pairs_random_k(chain):
     assert counts.min() == 1 and counts.max() == 3
 
 
+def test_pairs_subset_keeps_rows_together(chain):
+    pairs = chain.sample_pairs(50, k=1, seed=2)
+    mask = ~pairs.changed[chain.factor_names[0]].to_numpy()
+    kept = pairs.subset(mask)
+    assert len(kept) == mask.sum() and not kept.changed[chain.factor_names[0]].any()
+    np.testing.assert_array_equal(kept.x2, pairs.x2[mask])
+    pd.testing.assert_frame_equal(kept.factors1, pairs.factors1[mask].reset_index(drop=True))
+    np.testing.assert_array_equal(pairs.subset([3, 1]).x1, pairs.x1[[3, 1]])
+    with pytest.raises(ValueError, match="boolean mask of shape \\(50,\\)"):
+        pairs.subset(mask[:10])
+
+
 def test_cyclic_graph_names_the_cycle():
     graph = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a")])
     mechanisms = {v: (lambda p, u: u) for v in "abc"}
