@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The checks and figures that need a GPU, in one run sized for a short lease (4.5 minutes
+# The checks and figures that need a GPU, in one run sized for a short lease (about 5 minutes
 # on an H200): the CUDA tests, training speed at batch 64 and 256 beside the naive loop
-# (img/s, peak GPU memory), the same with torch.compile, and CausalModel quality on pendulum
-# and flow trained on the GPU. Each step has its own time limit, so one slow step cannot take
-# the others' results with it; the log is copied to $OUT when that is set.
+# (img/s, peak GPU memory), the same under bf16 autocast and with torch.compile, and
+# CausalModel quality on pendulum and flow trained on the GPU. Each step has its own time
+# limit, so one slow step cannot take the others' results with it; the log is written to $OUT
+# when that is set. Needs the project's dependencies importable (causal-learn with pydot,
+# graphviz and momentchi2 besides what a CUDA PyTorch image holds).
 #
 #     bash benchmarks/gpu.sh
 set -uo pipefail
@@ -25,6 +27,7 @@ step() {  # step SECONDS COMMAND...: run one check with a limit, report its exit
     step 150 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py
     step 80 python3 benchmarks/train_speed.py --device cuda --batch-size 256 --steps 400 --repeats 3
     step 60 python3 benchmarks/train_speed.py --device cuda --batch-size 64 --steps 400 --repeats 3
+    step 60 python3 benchmarks/train_speed.py --device cuda --batch-size 256 --steps 400 --repeats 2 --bf16
     step 150 python3 benchmarks/causal_model.py --scenes pendulum flow
     step 100 python3 benchmarks/train_speed.py --device cuda --batch-size 256 --steps 400 --repeats 1 --compile
 } 2>&1 | tee "$log"
