@@ -112,7 +112,7 @@ with warnings.catch_warnings():
 print("concepts:", model.concept_names)
 print(learned_edges_table(model.graph, scene.graph).round(2).to_string(index=False))
 for caveat in discovery_caveats(model.graph):
-    print("  could not settle:", caveat)
+    print("  caveat:", caveat)
 plots.graph_comparison(scene.graph, model.graph, OUT / "graph.png")
 
 # %% [markdown]
