@@ -164,7 +164,6 @@ class CausalModel:
         self.nuisance_ = table[self.concepts_.nuisance_names].to_numpy(dtype=np.float32)
 
         self.graph_ = self._discover(concepts, pairs)
-        self._check_readback(table)
         self.dag_ = self._orient(self.graph_, concepts)
         import scm
 
@@ -172,15 +171,15 @@ class CausalModel:
         self.scm_ = scm.SCM(
             self.dag_, mechanisms=self.mechanisms, seed=self.seed, device=self.device, discrete=categorical
         ).fit(concepts)
+        self._check_readback(table)
         return self
 
     def _check_readback(self, table: pd.DataFrame) -> None:
         """Record on the graph how much of an asked change of each concept its decoded images carry
         (`crl.readback`), and warn about the concepts whose do() would barely change the images."""
         rows = np.random.default_rng(self.seed).permutation(len(table))[:READBACK_IMAGES]
-        readback = concept_readback(lambda images: self.concepts_.to_table(self.encoder_.encode(images)),
-                                    lambda latents: self.encoder_.decode(self.concepts_.to_latents(latents)),
-                                    table.iloc[rows].reset_index(drop=True), self.concepts_, seed=self.seed)
+        readback = concept_readback(self.encode, self.decode, table.iloc[rows].reset_index(drop=True), self.concepts_,
+                                    seed=self.seed)
         self.graph_.graph["readback"] = dict(zip(readback["concept"], readback["carried"].round(3)))
         weak = readback.loc[~readback["queryable"], "concept"].tolist()
         if weak:
