@@ -35,12 +35,16 @@ def markdown_table(df: pd.DataFrame, floatfmt: str = ".4g") -> str:
     return "\n".join([header, rule, *body])
 
 
+def _by_name(edge: tuple) -> tuple[str, str]:
+    return str(edge[0]), str(edge[1])
+
+
 def learned_edges_table(graph: nx.DiGraph, truth: nx.DiGraph | None = None) -> pd.DataFrame:
     """The model's edges, one row each (an undirected edge once), with `confidence` and
     `bootstrap_frequency` (blank where not computed); given the true graph, each row says whether
     the edge is true, reversed or absent there, and true edges the model lacks are added as missed."""
     rows, listed = [], set()
-    for u, v, attributes in sorted(graph.edges(data=True), key=lambda e: (str(e[0]), str(e[1]))):
+    for u, v, attributes in sorted(graph.edges(data=True), key=_by_name):
         undirected = graph.has_edge(v, u)
         if undirected and (v, u) in listed:
             continue
@@ -54,7 +58,7 @@ def learned_edges_table(graph: nx.DiGraph, truth: nx.DiGraph | None = None) -> p
                                     else "true" if truth.has_edge(u, v) else "reversed")
         rows.append(row)
     if truth is not None:
-        for u, v in sorted(truth.edges, key=lambda e: (str(e[0]), str(e[1]))):
+        for u, v in sorted(truth.edges, key=_by_name):
             if not graph.has_edge(u, v) and not graph.has_edge(v, u):
                 rows.append({"edge": f"{u} -> {v}", "confidence": np.nan, "bootstrap_frequency": np.nan,
                              "in_true_graph": "missed"})
