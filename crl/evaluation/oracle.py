@@ -209,10 +209,12 @@ class Oracle:
 
 
 def cache_key(scene: Any, **options: Any) -> str:
-    """Hash of the scene's name, image shape, factor definitions and the training options."""
-    shape = list(np.asarray(scene.sample(1, seed=0).images).shape[1:])
-    payload = {"version": VERSION, "scene": getattr(scene, "name", type(scene).__name__), "shape": shape,
-               "factors": _specs(scene), "options": {**DEFAULTS, **options}}
+    """Hash of the scene's name, factor definitions, a few of its images and the training options
+    (the images' pixels, so that a change in how a scene draws retrains its oracle)."""
+    images = np.ascontiguousarray(scene.sample(4, seed=0).images)
+    payload = {"version": VERSION, "scene": getattr(scene, "name", type(scene).__name__), "shape": list(images.shape[1:]),
+               "pixels": hashlib.sha256(images.tobytes()).hexdigest(), "factors": _specs(scene),
+               "options": {**DEFAULTS, **options}}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

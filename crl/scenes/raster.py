@@ -134,11 +134,12 @@ def ellipse_sdf(region: Region, cx: ArrayLike, cy: ArrayLike, a: ArrayLike, b: A
 def heart_sdf(region: Region, cx: ArrayLike, cy: ArrayLike, side: ArrayLike, angle: ArrayLike) -> np.ndarray:
     """Signed distance to hearts: a square of the given side stood on its corner, a half-disc on each upper edge.
 
-    The heart is centred on its bounding box, which spans about 1.71 x 1.56 sides.
+    (cx, cy) is the heart's centre of area, so turning or resizing it leaves where it sits in the picture unchanged;
+    its outline spans about 1.71 x 1.56 sides, area side^2 (1 + pi / 4).
     """
     u, v = _turned(region, cx, cy, angle)
     side = _per_image(side)
-    v = v + np.float32(0.0732) * side  # centre vertically: the outline spans [-0.707, 0.854] sides
+    v = v + np.float32(0.2215) * side  # centre of area: the diamond weighs side^2 at 0, each outer half-disc pi/8 side^2 at 0.504 sides
     diag = np.float32(np.sqrt(0.5))
     diamond = _box_distance((u + v) * diag, (v - u) * diag, side / 2, side / 2)  # a square in axes turned 45 degrees
     lobe = side * np.float32(0.3536)  # midpoint of each upper edge of the diamond

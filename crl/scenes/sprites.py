@@ -3,6 +3,9 @@
 `sprites` matches dSprites' factor grid (Matthey et al. 2017): shape 3, scale 6 values in 0.5..1,
 orientation 40 values in 0..2 pi, x and y 32 values each in 0..1, all independent and uniform.
 `causal_sprites` draws the same pictures from continuous factors linked by a DAG.
+Unlike dSprites' own bitmaps, the three shapes cover the same area at a given scale and each sits at its
+centre of area, so a sprite's size in the picture reads scale alone and its centre reads x and y alone
+(otherwise a change of shape or orientation would move what an encoder sees of scale or position).
 """
 from __future__ import annotations
 
@@ -34,6 +37,10 @@ GRIDS = {
 }
 MARGIN = 0.2  # centres span [0.2, 0.8] of the image, so the largest shape stays inside
 RADIUS = 0.18  # bounding radius of a scale-1 shape, as a fraction of the image side
+# In units of r: the square's half side and the heart's side that give both the area of the ellipse (semi-axes
+# r and r/2), pi/2 r^2 (a heart of side s covers s^2 (1 + pi/4)).
+SQUARE_HALF_SIDE = float(np.sqrt(np.pi / 8))
+HEART_SIDE = float(np.sqrt((np.pi / 2) / (1 + np.pi / 4)))
 DEFAULT_EDGES = [("shape", "scale"), ("scale", "y"), ("x", "y"), ("x", "orientation")]
 MECHANISMS = ("linear", "nonlinear")
 SPREAD = 0.35  # a child's parent-driven part moves it over [0.15, 0.85] of its range
@@ -68,11 +75,11 @@ def _render(values: dict[str, np.ndarray], size: int) -> np.ndarray:
         x, y, r, a = cx[rows], cy[rows], radius[rows], values["orientation"][rows]
         region = raster.windows(size, x, y, RADIUS * size, index=rows)
         if name == "square":
-            distance = raster.box_sdf(region, x, y, 0.7 * r, 0.7 * r, a)
+            distance = raster.box_sdf(region, x, y, SQUARE_HALF_SIDE * r, SQUARE_HALF_SIDE * r, a)
         elif name == "ellipse":
             distance = raster.ellipse_sdf(region, x, y, r, 0.5 * r, a)
         else:
-            distance = raster.heart_sdf(region, x, y, 1.1 * r, a)
+            distance = raster.heart_sdf(region, x, y, HEART_SIDE * r, a)
         raster.paint(images, region, raster.coverage(distance), colour[rows])
     return raster.to_uint8(images)
 

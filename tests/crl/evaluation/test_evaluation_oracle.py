@@ -37,6 +37,14 @@ def test_load_or_train_trains_once_then_loads_from_cache(scene, tmp_path, monkey
     assert oracle_module.cache_key(scene, steps=3, n=64, n_holdout=16) != oracle_module.cache_key(scene, steps=4)
 
 
+def test_a_scene_that_draws_differently_gets_its_own_cached_oracle(scene):
+    class Redrawn(type(scene)):
+        render = staticmethod(lambda factors: 255 - type(scene).render(factors))
+
+    assert oracle_module.cache_key(Redrawn(), steps=3) != oracle_module.cache_key(scene, steps=3)
+    assert oracle_module.cache_key(type(scene)(), steps=3) == oracle_module.cache_key(scene, steps=3)
+
+
 def test_bad_options_and_images_are_rejected(scene, oracle):
     with pytest.raises(ValueError, match="unknown oracle option"):
         load_or_train(scene, stepz=3)

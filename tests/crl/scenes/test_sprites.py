@@ -31,7 +31,7 @@ def test_sprites_color_option_adds_a_categorical_factor():
 
 def test_sprites_object_moves_with_x():
     scene = crl.scenes.load("sprites")
-    # squares and ellipses are point-symmetric, so their centroid is their centre
+    # a sprite's centroid is its centre (squares and ellipses are point-symmetric; hearts are centred on it)
     left = scene.intervene({"x": 0.0, "shape": "square"}, 10, seed=0).images.sum(axis=-1)
     right = scene.intervene({"x": 1.0, "shape": "ellipse"}, 10, seed=0).images.sum(axis=-1)
     columns = np.arange(64) + 0.5  # pixel centres
@@ -39,6 +39,24 @@ def test_sprites_object_moves_with_x():
     # centres map [0, 1] to pixels [0.2, 0.8] * 64 = [12.8, 51.2]
     np.testing.assert_allclose(centre(left), 12.8, atol=0.05)
     np.testing.assert_allclose(centre(right), 51.2, atol=0.05)
+
+
+def test_sprites_size_and_place_read_scale_and_position_alone():
+    # every shape covers the same area at a given scale, and the heart sits at its centre of area however
+    # it turns, so a sprite's size in the picture says scale alone and its centre says x, y alone
+    scene = crl.scenes.load("sprites")
+    columns = np.arange(64) + 0.5
+    areas = {}
+    for shape in ("square", "ellipse", "heart"):
+        images = scene.intervene({"shape": shape, "scale": 1.0, "x": 0.3, "y": 0.6}, 40, seed=0).images[..., 0] / 255.0
+        areas[shape] = images.sum(axis=(1, 2))
+        x = (images.sum(axis=1) * columns).sum(axis=1) / areas[shape]
+        y = (images.sum(axis=2) * columns).sum(axis=1) / areas[shape]
+        # centres map [0, 1] to pixels [0.2, 0.8] * 64: x 0.3 -> 24.32, y 0.6 -> 35.84
+        np.testing.assert_allclose(x, 24.32, atol=0.1)
+        np.testing.assert_allclose(y, 35.84, atol=0.1)
+    # area of a scale-1 sprite: pi / 2 (0.18 * 64)^2 = 208.4 pixels, whatever the shape and its orientation
+    np.testing.assert_allclose(np.concatenate(list(areas.values())), np.pi / 2 * (0.18 * 64) ** 2, rtol=0.02)
 
 
 def test_causal_sprites_default_graph_and_dependence():
