@@ -25,7 +25,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from crl.concepts import Concept, ConceptMap
+from crl.concepts import Concept, ConceptMap, concept_fit
 from encoders.objectives.supervision import infer_kind
 from crl.model_io import check_labels, check_pairs, read_model_folder, write_model_folder
 from crl.readback import concept_readback
@@ -35,6 +35,10 @@ from encoders.refine import refine_decoder
 WEAK_OBJECTIVES = ("group-vae", "ml-vae", "ada-gvae", "ada-ml-vae")
 ORIENT_RULES = ("extension", "lingam", "error")
 READBACK_IMAGES = 500  # training images the concept read-back check decodes and re-encodes
+MIN_HELD_OUT = 10  # fewer held-out labelled rows than this measure nothing; the check is skipped
+# A concept that explains under half of its held-out labels' variation (R^2, or kappa for a category) is
+# more estimation error than concept: discovery makes no claim about it (graph.graph["unmeasured"]).
+MIN_CONCEPT_FIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ class CausalModel:
         False the encoder never sees the labels and each label is matched to a latent by a probe.
     label_kinds: {"name": "categorical" | "continuous"} overriding the encoder's rule (integer
         columns with at most 20 values, category/bool/string dtypes are categorical).
+    label_holdout: share of the labelled rows (default 0.2) kept from the encoder and the concept
+        calibration, to measure how well each concept reads images whose labels it never saw (`graph.graph["concept_fit"]`:
+        R^2, or Cohen's kappa for a category). Concepts under 0.5 get no edges (`graph.graph["unmeasured"]`),
+        as their estimates are mostly error. 0 turns the check off; it is skipped when it would hold
+        out fewer than 10 rows.
     """
 
     def __init__(
@@ -92,6 +101,7 @@ class CausalModel:
         keep_undecided: bool = False,
         supervise_labels: bool = True,
         label_kinds: Mapping[str, str] | None = None,
+        label_holdout: float = 0.2,
         encoder_options: Mapping[str, Any] | None = None,
         discovery_options: Mapping[str, Any] | None = None,
         device: str = "auto",
@@ -114,6 +124,7 @@ class CausalModel:
         self.keep_undecided = keep_undecided
         self.supervise_labels = supervise_labels
         self.label_kinds = label_kinds
+        self.label_holdout = label_holdout
         self.encoder_options = encoder_options
         self.discovery_options = discovery_options
         self.device = device
@@ -138,6 +149,7 @@ class CausalModel:
             check_labels(labels, len(images))
         objective = self._objective(pairs)
         self._check_settings(objective, pairs, labels)
+        labels, held_out = self._split_labels(labels)
 
         self.encoder_ = encoders.train(
             objective,
@@ -163,10 +175,15 @@ class CausalModel:
         concepts = table[self.concepts_.names]
         self.nuisance_ = table[self.concepts_.nuisance_names].to_numpy(dtype=np.float32)
 
-        self.graph_ = self._discover(concepts, pairs)
-        self.dag_ = self._orient(self.graph_, concepts)
         import scm
 
+        fit, unmeasured = self._measure_concepts(latents, held_out)
+        self.graph_ = self._discover(concepts.drop(columns=unmeasured), pairs)
+        self.graph_.add_nodes_from(unmeasured)
+        if unmeasured and self.knowledge:  # what the user knows of the unmeasured concepts still holds
+            self.graph_ = scm.knowledge.impose_knowledge(self.graph_, **self.knowledge)
+        self.graph_.graph.update(concept_fit={n: round(v, 3) for n, v in fit.items()}, unmeasured=unmeasured)
+        self.dag_ = self._orient(self.graph_, concepts)
         categorical = [c.name for c in self.concepts_.concepts if c.kind == "categorical"]
         self.scm_ = scm.SCM(
             self.dag_, mechanisms=self.mechanisms, seed=self.seed, device=self.device, discrete=categorical
@@ -187,6 +204,30 @@ class CausalModel:
                           f"(read-back {[self.graph_.graph['readback'][c] for c in weak]}): do() on them alone barely "
                           "changes the images (the decoder draws them from other latents, as it does for a concept "
                           "its parents determine, or ignores them)", stacklevel=3)
+
+    def _measure_concepts(self, latents: np.ndarray, held_out: pd.DataFrame | None) -> tuple[dict[str, float], list[str]]:
+        """Each concept's fit on the held-out labelled rows, and the concepts below MIN_CONCEPT_FIT (warned about)."""
+        if held_out is None:
+            return {}, []
+        fit = concept_fit(self.concepts_, latents[held_out.index.to_numpy()], self._label_codes(held_out),
+                          min_rows=MIN_HELD_OUT)
+        unmeasured = [name for name, value in fit.items() if value < MIN_CONCEPT_FIT]  # NaN: too few rows to judge
+        if unmeasured:
+            warnings.warn(f"concepts {unmeasured} read held-out labelled images poorly (fit "
+                          f"{[round(fit[n], 2) for n in unmeasured]}; 1 exact, 0 chance): no edges are claimed for "
+                          "them; more labels, more training or a higher resolution may let the encoder see them",
+                          stacklevel=3)
+        return fit, unmeasured
+
+    def _split_labels(self, labels: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+        """(rows to train and calibrate on, held-out rows to measure the concepts on, or None)."""
+        if labels is None or not self.label_holdout:
+            return labels, None
+        n_held = int(round(self.label_holdout * len(labels)))
+        if n_held < MIN_HELD_OUT:
+            return labels, None
+        order = np.random.default_rng(self.seed).permutation(len(labels))
+        return labels.iloc[np.sort(order[n_held:])], labels.iloc[np.sort(order[:n_held])]
 
     def _objective(self, pairs) -> str:
         if self.encoder != "auto":
@@ -211,25 +252,39 @@ class CausalModel:
         n_labels = 0 if labels is None else labels.shape[1]
         if not isinstance(self.latent_dim, int) or self.latent_dim < max(1, n_labels):
             raise ValueError(f"latent_dim must be an integer >= max(1, number of label columns = {n_labels}); got {self.latent_dim!r}")
+        if not (isinstance(self.label_holdout, (int, float)) and 0 <= self.label_holdout < 1):
+            raise ValueError(f"label_holdout must be a share in [0, 1); got {self.label_holdout!r}")
         if self.decoder_steps is not None and (not isinstance(self.decoder_steps, int) or self.decoder_steps < 0):
             raise ValueError(f"decoder_steps must be None (half of steps) or an integer >= 0; got {self.decoder_steps!r}")
+
+    def _label_kinds(self, labels: pd.DataFrame) -> dict[str, str]:
+        """Each label's kind: as the encoder decided when it trained on labels, else by the encoder's rule."""
+        kinds = {name: infer_kind(labels[name]) for name in labels.columns}
+        kinds.update(self.label_kinds or {})
+        spec = self.encoder_.config["labels"]
+        if spec:
+            kinds.update(zip(spec["names"], spec["kinds"]))
+        return kinds
+
+    def _label_codes(self, labels: pd.DataFrame) -> pd.DataFrame:
+        """Labels with categorical columns as codes 0..K-1, in the encoder's category order when it has one."""
+        kinds = self._label_kinds(labels)
+        categories = {name: sorted(labels[name].dropna().unique()) for name in labels.columns}
+        spec = self.encoder_.config["labels"]
+        if spec:
+            categories.update(zip(spec["names"], spec["categories"]))
+        codes = labels.copy()
+        for name in labels.columns:
+            if kinds[name] == "categorical":
+                index = {str(c): i for i, c in enumerate(categories[name])}  # the encoder stores categories as text
+                codes[name] = labels[name].map(lambda v: index.get(str(v), np.nan)).astype(float)
+        return codes
 
     def _concept_map(self, latents: np.ndarray, labels: pd.DataFrame | None) -> ConceptMap:
         if labels is None:
             return ConceptMap.unnamed(latents)
-        kinds = {name: infer_kind(labels[name]) for name in labels.columns}
-        kinds.update(self.label_kinds or {})
-        categories = {name: sorted(labels[name].dropna().unique()) for name in labels.columns}
-        spec = self.encoder_.config["labels"]
-        if spec:  # the encoder decided each label's kind and category order; concepts follow it
-            kinds.update(zip(spec["names"], spec["kinds"]))
-            categories.update(zip(spec["names"], spec["categories"]))
-        codes = labels.copy()
-        for name in labels.columns:
-            if kinds[name] == "categorical":  # categories as codes 0..K-1
-                index = {str(c): i for i, c in enumerate(categories[name])}  # the encoder stores categories as text
-                codes[name] = labels[name].map(lambda v: index.get(str(v), np.nan)).astype(float)
-        named = ConceptMap.fit(latents, codes, supervised=list(self.encoder_.label_names), kinds=kinds)
+        named = ConceptMap.fit(latents, self._label_codes(labels), supervised=list(self.encoder_.label_names),
+                               kinds=self._label_kinds(labels))
         if not self.include_nuisance:
             return named
         extra = [
@@ -246,7 +301,7 @@ class CausalModel:
         if route == "auto":
             route = "pairs" if pairs is not None else "pc"
         options = dict(self.discovery_options or {})
-        knowledge = dict(self.knowledge or {})
+        knowledge = _knowledge_among(self.knowledge or {}, list(concepts.columns))
         observational_method = "pc" if route == "pairs" else route
         if route == "pairs":
             before = self.concepts_.to_table(self.encoder_.encode(pairs[0]))[concepts.columns]
@@ -430,11 +485,23 @@ class CausalModel:
         """Constructor arguments, as stored (sklearn convention)."""
         names = [
             "encoder", "latent_dim", "discovery", "mechanisms", "steps", "batch_size", "lr", "decoder_steps", "knowledge", "orient",
-            "bootstrap", "include_nuisance", "keep_undecided", "supervise_labels", "label_kinds", "encoder_options",
+            "bootstrap", "include_nuisance", "keep_undecided", "supervise_labels", "label_kinds", "label_holdout", "encoder_options",
             "discovery_options", "device", "seed",
             "checkpoint_dir", "progress",
         ]
         return {name: getattr(self, name) for name in names}
+
+
+def _knowledge_among(knowledge: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+    """Background knowledge restricted to the edges and tier members among `names`."""
+    known = set(names)
+    out: dict[str, Any] = {}
+    for key in ("required", "forbidden"):
+        if knowledge.get(key) is not None:
+            out[key] = [(u, v) for u, v in knowledge[key] if u in known and v in known]
+    if knowledge.get("tiers") is not None:
+        out["tiers"] = [[n for n in tier if n in known] for tier in knowledge["tiers"]]
+    return out
 
 
 def _annotate_stability(graph: nx.DiGraph, frequencies: pd.DataFrame) -> None:

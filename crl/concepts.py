@@ -191,3 +191,25 @@ def _calibrate(name: str, dim: int, kind: str, z: np.ndarray, y: np.ndarray) -> 
     if slope == 0 or not np.isfinite(slope):
         raise ValueError(f"latent dimension {dim} carries no information about concept {name!r}; cannot calibrate it")
     return Concept(name, dim, kind, slope=float(slope), intercept=float(intercept))
+
+
+def concept_fit(concepts: ConceptMap, latents: np.ndarray, labels: pd.DataFrame, min_rows: int = 2) -> dict[str, float]:
+    """How well each concept reads labelled images the encoder and the calibration never saw: R^2 in label
+    units for a continuous concept, Cohen's kappa for a categorical one (1: read exactly; 0 or below: no
+    better than chance; NaN under `min_rows` labelled values). `labels` holds codes for categorical columns,
+    rows as in `latents`."""
+    table = concepts.to_table(np.asarray(latents, dtype=float))
+    fit = {}
+    for name in labels.columns:
+        observed = labels[name].notna().to_numpy()
+        y, read = labels[name].to_numpy(dtype=float)[observed], table[name].to_numpy()[observed]
+        if len(y) < min_rows:
+            fit[name] = float("nan")
+        elif concepts[name].kind == "categorical":
+            levels = np.union1d(y, read)
+            chance = sum(np.mean(y == c) * np.mean(read == c) for c in levels)
+            fit[name] = float((np.mean(y == read) - chance) / (1 - chance)) if chance < 1 else float("nan")
+        else:
+            spread = np.sum((y - y.mean()) ** 2)
+            fit[name] = float(1 - np.sum((y - read) ** 2) / spread) if spread > 0 else float("nan")
+    return fit

@@ -67,12 +67,15 @@ def learned_edges_table(graph: nx.DiGraph, truth: nx.DiGraph | None = None) -> p
 
 
 def discovery_caveats(graph: nx.DiGraph) -> list[str]:
-    """What discovery flagged that the graph alone does not show: columns whose variation the pairs
-    do not show, possible parents it could not settle, claims dropped to break cycles, and implied
-    ancestries the pairs contradict."""
+    """What discovery flagged that the graph alone does not show: concepts the encoder could not read,
+    columns whose variation the pairs do not show, possible parents it could not settle, claims dropped
+    to break cycles, and implied ancestries the pairs contradict."""
     method = graph.graph.get("unseen_method", "an observational method")
-    lines = [f"{name}: the pairs do not show its own variation; its edges come from {method}"
-             for name in graph.graph.get("unseen", [])]
+    fit = graph.graph.get("concept_fit", {})
+    lines = [f"{name}: read poorly from images whose labels the encoder never saw (fit {fit.get(name, float('nan')):.2f}; "
+             "1 exact, 0 chance); no edges are claimed for it" for name in graph.graph.get("unmeasured", [])]
+    lines += [f"{name}: the pairs do not show its own variation; its edges come from {method}"
+              for name in graph.graph.get("unseen", [])]
     lines += [f"{u} -> {v}: found by {method} for an unseen column, but in under half of the bootstrap resamples "
               "(left out of the graph)" for u, v in graph.graph.get("unstable", [])]
     for u, v in graph.graph.get("undecided", []):

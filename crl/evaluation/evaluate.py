@@ -158,6 +158,9 @@ def _write_report(result: EvaluationResult, model: Any, scene: Any, latents: pd.
     figures["latent traversals"] = plots.latent_traversals(model.decode, latents, names,
                                                            folder / "figures" / "traversals.png")
     figures.update(more_figures)
+    if model.graph.graph.get("concept_fit"):
+        extra["concept fit on held-out labelled images (R^2, or kappa for a category; 1 exact, 0 chance)"] = ", ".join(
+            f"{k}: {v:.2f}" for k, v in model.graph.graph["concept_fit"].items())
     if "readback" in model.graph.graph:
         extra["concept read-back (share of an asked change its images carry; under 0.5: do() on it alone barely "
               "shows)"] = ", ".join(f"{k}: {v:.2f}" for k, v in model.graph.graph["readback"].items())

@@ -48,6 +48,9 @@ def test_graph_has_confidence_and_stability(fitted):
         assert 0.0 <= attributes["confidence"] <= 1.0
         assert 0.0 <= attributes["bootstrap_frequency"] <= 1.0
     assert nx.is_directed_acyclic_graph(model.dag_)
+    # every concept measured on the fifth of the labelled rows the encoder never saw
+    assert set(model.graph.graph["concept_fit"]) == set(model.concept_names) and not model.graph.graph["unmeasured"]
+    assert min(model.graph.graph["concept_fit"].values()) > 0.9
 
 
 def test_counterfactual_sets_the_concept_and_keeps_non_descendants(fitted):
@@ -123,6 +126,24 @@ def test_a_concept_the_pairs_never_vary_gets_its_edges_from_observations(scene):
     assert all(u == "light" and model.graph.edges[u, v]["source"] == "observational" for u, v in touching)
 
 
+def test_a_concept_the_encoder_cannot_read_gets_no_edges(scene):
+    # a label column of pure noise: the encoder can memorise it on the rows it trains on, but not read it
+    # from images whose labels it never saw, so it is unmeasured and discovery claims nothing about it
+    torch.set_num_threads(1)
+    data = scene_training_data(scene, n_images=800, n_pairs=800, n_labels=100, seed=0)
+    labels = data.labels.assign(noise=np.random.default_rng(0).normal(size=len(data.labels)))
+    model = crl.CausalModel(latent_dim=6, steps=300, lr=1e-3, mechanisms="linear", bootstrap=4, progress=False,
+                            knowledge={"required": [("pendulum", "noise")]})
+    with pytest.warns(UserWarning, match=r"concepts \['noise'\] read held-out labelled images poorly"):
+        model.fit(data.sample.images, pairs=(data.pairs.x1, data.pairs.x2), labels=labels)
+    fit = model.graph.graph["concept_fit"]
+    assert model.graph.graph["unmeasured"] == ["noise"] and fit["noise"] < 0.2
+    assert min(fit[name] for name in scene.factor_names) > 0.9
+    # the only edge at the noise concept is the one the user required
+    assert [(u, v) for u, v in model.graph.edges if "noise" in (u, v)] == [("pendulum", "noise")]
+    assert {("light", "shadow_position"), ("pendulum", "shadow_length")} <= set(model.graph.edges)
+
+
 def test_save_load_round_trip(fitted, tmp_path):
     model, data = fitted
     model.save(tmp_path / "model")
@@ -166,6 +187,8 @@ def test_fit_rejects_bad_input_before_training(scene):
         crl.CausalModel(latent_dim=1).fit(images, labels=pd.DataFrame({"a": [1.0] * 5, "b": [2.0] * 5}))
     with pytest.raises(ValueError, match="decoder_steps"):
         crl.CausalModel(decoder_steps=-5).fit(images)
+    with pytest.raises(ValueError, match="label_holdout must be a share in \\[0, 1\\)"):
+        crl.CausalModel(label_holdout=1.5).fit(images)
 
 
 def test_categorical_label_becomes_a_categorical_concept():

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crl.concepts import ConceptMap
+from crl.concepts import ConceptMap, concept_fit
 
 
 @pytest.fixture
@@ -64,3 +64,25 @@ def test_bad_inputs_are_named(latents_and_labels):
         ConceptMap.fit(latents, sparse)
     with pytest.raises(ValueError, match="lacks columns"):
         ConceptMap.fit(latents, labels).to_latents(pd.DataFrame({"angle": [0.0]}))
+
+
+def test_concept_fit_is_held_out_r2_and_kappa_as_scikit_learn_computes_them():
+    from sklearn.metrics import cohen_kappa_score, r2_score
+
+    rng = np.random.default_rng(1)
+    angle = rng.uniform(-30, 40, 400)
+    kind = rng.integers(0, 3, 400)
+    latents = np.column_stack([(angle - 5) / 20 + rng.normal(0, 0.5, 400),  # noisy: R^2 well below 1
+                               kind + rng.normal(0, 0.4, 400)])  # classes overlap: some misread
+    labels = pd.DataFrame({"angle": angle, "kind": kind.astype(float)})
+    train, held = labels.iloc[:300], labels.iloc[300:]
+    concepts = ConceptMap.fit(latents, train, kinds={"kind": "categorical"})
+    fit = concept_fit(concepts, latents[300:], held.reset_index(drop=True))
+    read = concepts.to_table(latents[300:])
+    assert fit["angle"] == pytest.approx(r2_score(held["angle"], read["angle"]), abs=1e-12)
+    assert fit["kind"] == pytest.approx(cohen_kappa_score(held["kind"], read["kind"]), abs=1e-12)
+    assert 0.3 < fit["angle"] < 0.9 and 0.3 < fit["kind"] < 0.9
+    # a latent that carries nothing of its label reads at chance or worse; too few rows give NaN
+    blind = concept_fit(concepts, rng.normal(size=(100, 2)), held.reset_index(drop=True))
+    assert blind["angle"] < 0.05 and abs(blind["kind"]) < 0.15
+    assert np.isnan(concept_fit(concepts, latents[300:305], held.iloc[:5].reset_index(drop=True), min_rows=10)["angle"])
