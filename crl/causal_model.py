@@ -70,7 +70,7 @@ class CausalModel:
         the pairs do not vary) are kept where it is at least 0.5 (`graph.graph["unstable"]`).
     include_nuisance: keep latents that no label names in the graph as `z<k>` concepts.
     keep_undecided: keep edges the pair route could not settle (a significant dependence explaining
-        under 1% of the child's variance, or an untestable one); by default they are left out of
+        under 3% of the child's variance, or an untestable one); by default they are left out of
         the graph and the SCM and listed in `graph.graph["undecided"]`.
     supervise_labels: train the first latents on the labels (semi-supervision, default); when
         False the encoder never sees the labels and each label is matched to a latent by a probe.
