@@ -177,7 +177,7 @@ class CausalModel:
 
         import scm
 
-        fit, unmeasured = self._measure_concepts(latents, held_out)
+        fit, unmeasured = self._measure_concepts(latents, labels, held_out)
         self.graph_ = self._discover(concepts.drop(columns=unmeasured), pairs)
         self.graph_.add_nodes_from(unmeasured)
         if unmeasured and self.knowledge:  # what the user knows of the unmeasured concepts still holds
@@ -205,11 +205,13 @@ class CausalModel:
                           "changes the images (the decoder draws them from other latents, as it does for a concept "
                           "its parents determine, or ignores them)", stacklevel=3)
 
-    def _measure_concepts(self, latents: np.ndarray, held_out: pd.DataFrame | None) -> tuple[dict[str, float], list[str]]:
-        """Each concept's fit on the held-out labelled rows, and the concepts below MIN_CONCEPT_FIT (warned about)."""
+    def _measure_concepts(self, latents: np.ndarray, labels: pd.DataFrame | None, held_out: pd.DataFrame | None
+                          ) -> tuple[dict[str, float], list[str]]:
+        """Each concept's fit on the held-out labelled rows (coded as the training `labels` were), and the
+        concepts below MIN_CONCEPT_FIT (warned about)."""
         if held_out is None:
             return {}, []
-        fit = concept_fit(self.concepts_, latents[held_out.index.to_numpy()], self._label_codes(held_out),
+        fit = concept_fit(self.concepts_, latents[held_out.index.to_numpy()], self._label_codes(held_out, labels),
                           min_rows=MIN_HELD_OUT)
         unmeasured = [name for name, value in fit.items() if value < MIN_CONCEPT_FIT]  # NaN: too few rows to judge
         if unmeasured:
@@ -266,10 +268,12 @@ class CausalModel:
             kinds.update(zip(spec["names"], spec["kinds"]))
         return kinds
 
-    def _label_codes(self, labels: pd.DataFrame) -> pd.DataFrame:
-        """Labels with categorical columns as codes 0..K-1, in the encoder's category order when it has one."""
+    def _label_codes(self, labels: pd.DataFrame, reference: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Labels with categorical columns as codes 0..K-1: in the encoder's category order when it has one,
+        else in the sorted order of the categories in `reference` (default: `labels` itself)."""
         kinds = self._label_kinds(labels)
-        categories = {name: sorted(labels[name].dropna().unique()) for name in labels.columns}
+        reference = labels if reference is None else reference
+        categories = {name: sorted(reference[name].dropna().unique()) for name in labels.columns}
         spec = self.encoder_.config["labels"]
         if spec:
             categories.update(zip(spec["names"], spec["categories"]))

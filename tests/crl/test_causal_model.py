@@ -200,6 +200,7 @@ def test_categorical_label_becomes_a_categorical_concept():
     shape = model.concepts_["shape"]
     assert shape.kind == "categorical" and len(shape.class_latents) == 3
     assert set(model.encode(data.sample.images)["shape"].unique()) <= {0.0, 1.0, 2.0}
+    assert -1.0 <= model.graph.graph["concept_fit"]["shape"] <= 1.0  # Cohen's kappa on the 24 held-out rows
 
 
 def test_undecided_pair_edges_stay_out_unless_kept(fitted):
