@@ -86,7 +86,7 @@ def run(name: str, settings: DemoSettings, sprites_graph: str = "g1", never_vari
         "learned": sorted(model.graph.edges),
         "shd": shd(scene.graph, model.graph),
         "mcc": round(mcc(latents[continuous], test.factors[continuous]), 3),
-        "concept fit on held-out labels (R^2 / kappa)": model.graph.graph["concept_fit"],
+        "concept fit on held-out labels (R^2 on absolute errors / kappa)": model.graph.graph["concept_fit"],
         "unmeasured": model.graph.graph["unmeasured"],
         "concept read-back (share of an asked change carried)": model.graph.graph["readback"],
         f"cf read-back |{target}-{value:.3g}| / std": round(float(np.mean(np.abs(read[target] - value)) / scale), 3),

@@ -36,7 +36,7 @@ WEAK_OBJECTIVES = ("group-vae", "ml-vae", "ada-gvae", "ada-ml-vae")
 ORIENT_RULES = ("extension", "lingam", "error")
 READBACK_IMAGES = 500  # training images the concept read-back check decodes and re-encodes
 MIN_HELD_OUT = 10  # fewer held-out labelled rows than this measure nothing; the check is skipped
-# A concept that explains under half of its held-out labels' variation (R^2, or kappa for a category) is
+# A concept that explains under half of its held-out labels' variation (R^2 on absolute errors, or kappa for a category) is
 # more estimation error than concept: discovery makes no claim about it (graph.graph["unmeasured"]).
 MIN_CONCEPT_FIT = 0.5
 
@@ -77,10 +77,11 @@ class CausalModel:
     label_kinds: {"name": "categorical" | "continuous"} overriding the encoder's rule (integer
         columns with at most 20 values, category/bool/string dtypes are categorical).
     label_holdout: share of the labelled rows (default 0.2) kept from the encoder and the concept
-        calibration, to measure how well each concept reads images whose labels it never saw (`graph.graph["concept_fit"]`:
-        R^2, or Cohen's kappa for a category). Concepts under 0.5 get no edges (`graph.graph["unmeasured"]`),
-        as their estimates are mostly error. 0 turns the check off; it is skipped when it would hold
-        out fewer than 10 rows.
+        calibration, to measure how well each concept reads images whose labels it never saw
+        (`graph.graph["concept_fit"]`, by `crl.concepts.concept_fit`: R^2 on absolute errors, or Cohen's
+        kappa for a category). Concepts under 0.5 get no edges (`graph.graph["unmeasured"]`), as their
+        estimates are mostly error. 0 turns the check off; it is skipped when it would hold out fewer
+        than 10 rows.
     """
 
     def __init__(

@@ -103,7 +103,7 @@ plots.image_grid(np.concatenate([data.pairs.x1[:8], data.pairs.x2[:8]]), OUT / "
 # `mechanisms="auto"`: linear or a small MLP per concept, whichever predicts held-out rows
 # better; quick mode uses linear ones to save time). A fifth of the labelled rows is kept from
 # the encoder (`label_holdout=0.2`) to measure how well each concept reads images whose labels it
-# never saw (`model.graph.graph["concept_fit"]`: R^2, or kappa for a category). A concept under
+# never saw (`model.graph.graph["concept_fit"]`: R^2 on absolute errors, or kappa for a category). A concept under
 # 0.5 is mostly error and gets no edges (`"unmeasured"`): on `causal_sprites` at 32 pixels the
 # shape of a small sprite reads near chance, and its estimate would otherwise "cause" whatever
 # moves with it.

@@ -159,7 +159,7 @@ def _write_report(result: EvaluationResult, model: Any, scene: Any, latents: pd.
                                                            folder / "figures" / "traversals.png")
     figures.update(more_figures)
     if model.graph.graph.get("concept_fit"):
-        extra["concept fit on held-out labelled images (R^2, or kappa for a category; 1 exact, 0 chance)"] = ", ".join(
+        extra["concept fit on held-out labelled images (R^2 on absolute errors, or kappa for a category; 1 exact, 0 chance)"] = ", ".join(
             f"{k}: {v:.2f}" for k, v in model.graph.graph["concept_fit"].items())
     if "readback" in model.graph.graph:
         extra["concept read-back (share of an asked change its images carry; under 0.5: do() on it alone barely "
