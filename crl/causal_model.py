@@ -442,6 +442,11 @@ class CausalModel:
         unknown = [name for name in do if name not in self.concepts_.names]
         if unknown:
             raise ValueError(f"do names unknown concepts {unknown}; the model's concepts are {self.concepts_.names}")
+        unmeasured = [name for name in do if name in self.graph_.graph.get("unmeasured", [])]
+        if unmeasured:
+            warnings.warn(f"do() sets {unmeasured}, which the encoder reads poorly (graph.graph['concept_fit']); the "
+                          "model claims no effects of them, and their decoded images may not show the value",
+                          stacklevel=3)
         for name, value in do.items():
             if isinstance(value, tuple):
                 continue

@@ -198,9 +198,9 @@ def concept_fit(concepts: ConceptMap, latents: np.ndarray, labels: pd.DataFrame,
     0 or below: no better than a constant or chance; NaN under `min_rows` labelled values).
 
     Continuous: 1 - (mean |label - concept| / mean |label - median label|)^2, R^2 on absolute errors (equal to
-    R^2 when labels and errors are Gaussian), so that a few wrong labels do not hide a concept that reads well:
-    with 10% of 20 labels replaced at random, plain R^2 falls under 0.5 for a perfectly read concept in 9% of
-    draws, this never did in 20,000. Categorical: Cohen's kappa. `labels` holds codes for categorical
+    R^2 when labels and errors are Gaussian), so that a few wrong labels do not pass for a badly read concept:
+    with 10% of 20 labels replaced at random, plain R^2 fell under 0.5 for a perfectly read concept in 9% of
+    20,000 simulated draws, this in none. Categorical: Cohen's kappa. `labels` holds codes for categorical
     columns, rows as in `latents`.
     """
     table = concepts.to_table(np.asarray(latents, dtype=float))

@@ -142,6 +142,8 @@ def test_a_concept_the_encoder_cannot_read_gets_no_edges(scene):
     # the only edge at the noise concept is the one the user required
     assert [(u, v) for u, v in model.graph.edges if "noise" in (u, v)] == [("pendulum", "noise")]
     assert {("light", "shadow_position"), ("pendulum", "shadow_length")} <= set(model.graph.edges)
+    with pytest.warns(UserWarning, match=r"do\(\) sets \['noise'\], which the encoder reads poorly"):
+        model.intervene({"noise": 0.0}, 2)
 
 
 def test_save_load_round_trip(fitted, tmp_path):
