@@ -25,7 +25,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from crl.concepts import Concept, ConceptMap, concept_fit
+from crl.concepts import MIN_LABELLED_ROWS, Concept, ConceptMap, concept_fit
 from encoders.objectives.supervision import infer_kind
 from crl.model_io import check_labels, check_pairs, read_model_folder, write_model_folder
 from crl.readback import concept_readback
@@ -230,7 +230,13 @@ class CausalModel:
         if n_held < MIN_HELD_OUT:
             return labels, None
         order = np.random.default_rng(self.seed).permutation(len(labels))
-        return labels.iloc[np.sort(order[n_held:])], labels.iloc[np.sort(order[:n_held])]
+        train, held_out = labels.iloc[np.sort(order[n_held:])], labels.iloc[np.sort(order[:n_held])]
+        short = [name for name in labels.columns if train[name].notna().sum() < MIN_LABELLED_ROWS]
+        if short:  # sparse columns (partial labels): every labelled row is needed to calibrate them
+            warnings.warn(f"label_holdout skipped: holding out {n_held} rows would leave labels column(s) {short} "
+                          f"fewer than {MIN_LABELLED_ROWS} values; graph.graph['concept_fit'] stays empty", stacklevel=3)
+            return labels, None
+        return train, held_out
 
     def _objective(self, pairs) -> str:
         if self.encoder != "auto":

@@ -3,9 +3,9 @@
 `sprites` matches dSprites' factor grid (Matthey et al. 2017): shape 3, scale 6 values in 0.5..1,
 orientation 40 values in 0..2 pi, x and y 32 values each in 0..1, all independent and uniform.
 `causal_sprites` draws the same pictures from continuous factors linked by a DAG.
-Unlike dSprites' own bitmaps, the three shapes cover the same area at a given scale and each sits at its
-centre of area, so a sprite's size in the picture reads scale alone and its centre reads x and y alone
-(otherwise a change of shape or orientation would move what an encoder sees of scale or position).
+The three shapes cover the same area at a given scale and each sits at its centre of area, so a sprite's
+size in the picture reads scale alone and its centre reads x and y alone (otherwise a change of shape or
+orientation would move what an encoder sees of scale or position).
 """
 from __future__ import annotations
 

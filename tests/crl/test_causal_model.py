@@ -193,6 +193,18 @@ def test_fit_rejects_bad_input_before_training(scene):
         crl.CausalModel(label_holdout=1.5).fit(images)
 
 
+def test_label_holdout_keeps_a_fifth_of_the_rows_unless_a_sparse_column_needs_them():
+    labels = pd.DataFrame({"light": np.arange(50.0)}, index=np.arange(100, 150))
+    train, held_out = crl.CausalModel(seed=3)._split_labels(labels)
+    assert len(held_out) == 10 and len(train) == 40 and not set(train.index) & set(held_out.index)
+    # a column with 5 labels keeps them all for its calibration: the check is skipped, with a warning
+    sparse = labels.assign(light=np.r_[np.arange(5.0), [np.nan] * 45])
+    with pytest.warns(UserWarning, match=r"label_holdout skipped: .* column\(s\) \['light'\] fewer than 5"):
+        train, held_out = crl.CausalModel()._split_labels(sparse)
+    assert held_out is None and train is sparse
+    assert crl.CausalModel(label_holdout=0)._split_labels(labels) == (labels, None)
+
+
 def test_categorical_label_becomes_a_categorical_concept():
     torch.set_num_threads(1)
     scene = crl.scenes.load("causal_sprites", resolution=16)
