@@ -7,13 +7,15 @@ from pathlib import Path
 
 
 def add_training_options(parser: argparse.ArgumentParser, *, n_images: int, n_pairs: int, n_labels: int, steps: int, resolution: int) -> None:
-    """Flags shared by `crl train` and `crl demo` (defaults differ: the demo's fit a laptop CPU)."""
+    """The flags of `crl train`: the scene's data, the encoder, discovery and the held-out label check."""
     parser.add_argument("--scene", default="pendulum", help="scene to generate data from (see `crl scene list`)")
     parser.add_argument("--resolution", type=int, default=resolution, help=f"image size, a multiple of 16 (default {resolution})")
     parser.add_argument("--n-images", type=int, default=n_images, help=f"training images (default {n_images})")
     parser.add_argument("--n-pairs", type=int, default=n_pairs, help=f"weakly-supervised pairs, one factor's noise resampled (default {n_pairs})")
     parser.add_argument("--n-labels", type=int, default=n_labels, help=f"labelled images (default {n_labels})")
     parser.add_argument("--label-mode", default="exact", choices=["exact", "binned", "noisy", "partial"])
+    parser.add_argument("--label-holdout", type=float, default=0.2,
+                        help="share of labelled images kept from training to measure each concept (default 0.2; 0: off)")
     parser.add_argument("--encoder", default="auto", help="encoder objective (default auto: ada-gvae with pairs)")
     parser.add_argument("--latent-dim", type=int, default=10)
     parser.add_argument("--steps", type=int, default=steps, help=f"encoder training steps (default {steps})")
@@ -54,6 +56,7 @@ def build_model(args: argparse.Namespace):
         batch_size=args.batch_size,
         device=args.device,
         seed=args.seed,
+        label_holdout=args.label_holdout,
         checkpoint_dir=str(args.checkpoint_dir) if args.checkpoint_dir else None,
     )
     return scene, data, model

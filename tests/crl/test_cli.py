@@ -34,8 +34,18 @@ def test_version_and_help(capsys):
 def test_train_saves_a_loadable_model(trained, capsys):
     model = crl.CausalModel.load(trained, device="cpu")
     assert model.concept_names == ["pendulum", "light", "shadow_length", "shadow_position"]
+    assert set(model.graph.graph["concept_fit"]) == set(model.concept_names)  # 12 of the 60 labels held out
     assert main(["discover", "--model", str(trained)]) == 0
     assert "digraph" in capsys.readouterr().out
+
+
+def test_train_passes_the_label_holdout_on():
+    from crl.cli import build_parser
+    from crl.cli.train import build_model
+
+    args = build_parser().parse_args(["train", *TINY, "--n-images", "60", "--n-pairs", "60", "--label-holdout", "0",
+                                      "--out", "unused"])
+    assert build_model(args)[2].label_holdout == 0.0
 
 
 def test_query_intervene_and_counterfactual_round_trip_pngs(trained, tmp_path, capsys):
