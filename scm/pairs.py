@@ -85,7 +85,8 @@ def discover_from_pairs(before: pd.DataFrame | np.ndarray, after: pd.DataFrame |
     xb, xa = xb[moved], xa[moved]
     changes = detect_changes(xb, xa, threshold)
     miss = miss_rates(changes, np.abs(xa - xb))
-    mean, std = np.concatenate([xb, xa]).mean(0), np.concatenate([xb, xa]).std(0)
+    both = np.concatenate([xb, xa])
+    mean, std = both.mean(0), both.std(0)
     # columns whose own variation the pairs do not show: no claim either way (their moves are leaks)
     unseen = unseen_columns(np.abs(xa - xb), changes.threshold, std, miss)
     miss[unseen, :] = miss[:, unseen] = np.nan
