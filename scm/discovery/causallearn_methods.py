@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from typing import Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import networkx as nx
 import numpy as np
@@ -42,6 +42,16 @@ def _python_random(seed: int) -> Iterator[None]:
         yield
     finally:
         random.setstate(state)
+
+
+def _score_search(search: Callable[[], Any], names: Sequence[str]) -> nx.DiGraph:
+    """Our graph for the causal-learn graph `search()` returns; a single column, which has no edge to
+    find, skips the search (causal-learn's score searches fail on one variable)."""
+    if len(names) == 1:
+        g = nx.DiGraph()
+        g.add_nodes_from(names)
+        return g
+    return from_causallearn(search(), names)
 
 
 def pc(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None = None, *,
@@ -81,8 +91,7 @@ def ges(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None = 
 
     _refuse_knowledge("ges", knowledge)
     _check_score(score)
-    result = cl_ges(values, score_func=score, maxP=max_parents, node_names=list(names))
-    g = from_causallearn(result["G"], names)
+    g = _score_search(lambda: cl_ges(values, score_func=score, maxP=max_parents, node_names=list(names))["G"], names)
     g.graph["method"] = {"name": "ges", "score": score, "max_parents": max_parents}
     return g
 
@@ -95,8 +104,7 @@ def boss(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None =
     _refuse_knowledge("boss", knowledge)
     _check_score(score)
     with _python_random(seed):
-        general = cl_boss(values, score_func=score, verbose=False, node_names=list(names))
-    g = from_causallearn(general, names)
+        g = _score_search(lambda: cl_boss(values, score_func=score, verbose=False, node_names=list(names)), names)
     g.graph["method"] = {"name": "boss", "score": score, "seed": seed}
     return g
 
@@ -109,8 +117,8 @@ def grasp(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None 
     _refuse_knowledge("grasp", knowledge)
     _check_score(score)
     with _python_random(seed):
-        general = cl_grasp(values, score_func=score, depth=depth, verbose=False, node_names=list(names))
-    g = from_causallearn(general, names)
+        g = _score_search(lambda: cl_grasp(values, score_func=score, depth=depth, verbose=False, node_names=list(names)),
+                          names)
     g.graph["method"] = {"name": "grasp", "score": score, "depth": depth, "seed": seed}
     return g
 
