@@ -11,7 +11,8 @@ pairs, because what changes together within a pair reveals ancestors and estimat
 in the latents cannot fake that; without pairs, PC (scale-invariant: learned latents carry
 no meaningful scale, so variance-sorting methods such as NOTEARS/DAGMA are not a default).
 Concepts whose own changes the pairs never show (`graph.graph["unseen"]`) get their edges
-from PC on the concept table, bounded by the pairs (`scm.add_unseen_edges`).
+from PC on the concept table, bounded by the pairs (`scm.add_unseen_edges`). With fewer than two
+measured concepts there is nothing to relate: the graph has no edges (`graph.graph["route"]` "none").
 """
 from __future__ import annotations
 
@@ -309,6 +310,11 @@ class CausalModel:
         import scm
 
         route = self.discovery
+        if concepts.shape[1] < 2:  # at most one measured concept: no edge to discover, by any route
+            graph = nx.DiGraph()
+            graph.add_nodes_from(concepts.columns)
+            graph.graph["route"] = "none"
+            return graph
         if route == "auto":
             route = "pairs" if pairs is not None else "pc"
         options = dict(self.discovery_options or {})

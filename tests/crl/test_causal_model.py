@@ -146,6 +146,22 @@ def test_a_concept_the_encoder_cannot_read_gets_no_edges(scene):
         model.intervene({"noise": 0.0}, 2)
 
 
+def test_a_single_measured_concept_gets_a_graph_without_edges(scene):
+    # one label the encoder reads and one it cannot: nothing is left to relate, so discovery is skipped
+    # rather than handed a one-column table (the pair route refuses one), and the queries still work
+    torch.set_num_threads(1)
+    data = scene_training_data(scene, n_images=800, n_pairs=800, n_labels=100, seed=0)
+    labels = data.labels[["light"]].assign(noise=np.random.default_rng(0).normal(size=len(data.labels)))
+    model = crl.CausalModel(latent_dim=4, steps=300, lr=1e-3, mechanisms="linear", progress=False)
+    with pytest.warns(UserWarning, match=r"concepts \['noise'\] read held-out labelled images poorly"):
+        model.fit(data.sample.images, pairs=(data.pairs.x1, data.pairs.x2), labels=labels)
+    assert model.graph.graph["unmeasured"] == ["noise"] and model.graph.graph["concept_fit"]["light"] > 0.9
+    assert set(model.graph.nodes) == {"light", "noise"} and not model.graph.edges
+    assert model.graph.graph["route"] == "none"
+    result = model.counterfactual(data.sample.images[:4], {"light": 90.0})
+    assert result.images.shape == (4, 16, 16, 3) and np.allclose(result.latents["light"], 90.0)
+
+
 def test_save_load_round_trip(fitted, tmp_path):
     model, data = fitted
     model.save(tmp_path / "model")
