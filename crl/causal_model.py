@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pickle
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -276,15 +276,20 @@ class CausalModel:
             kinds.update(zip(spec["names"], spec["kinds"]))
         return kinds
 
-    def _label_codes(self, labels: pd.DataFrame, reference: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Labels with categorical columns as codes 0..K-1: in the encoder's category order when it has one,
-        else in the sorted order of the categories in `reference` (default: `labels` itself)."""
-        kinds = self._label_kinds(labels)
+    def _label_categories(self, labels: pd.DataFrame, reference: pd.DataFrame | None = None) -> dict[str, list]:
+        """Each label's categories in code order: the encoder's when it has them, else the sorted categories
+        of `reference` (default: `labels` itself)."""
         reference = labels if reference is None else reference
         categories = {name: sorted(reference[name].dropna().unique()) for name in labels.columns}
         spec = self.encoder_.config["labels"]
         if spec:
             categories.update(zip(spec["names"], spec["categories"]))
+        return categories
+
+    def _label_codes(self, labels: pd.DataFrame, reference: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Labels with categorical columns as codes 0..K-1 (in `_label_categories` order)."""
+        kinds = self._label_kinds(labels)
+        categories = self._label_categories(labels, reference)
         codes = labels.copy()
         for name in labels.columns:
             if kinds[name] == "categorical":
@@ -297,6 +302,9 @@ class CausalModel:
             return ConceptMap.unnamed(latents)
         named = ConceptMap.fit(latents, self._label_codes(labels), supervised=list(self.encoder_.label_names),
                                kinds=self._label_kinds(labels))
+        categories = self._label_categories(labels)
+        named = ConceptMap([replace(c, categories=tuple(map(str, categories[c.name]))) if c.kind == "categorical" else c
+                            for c in named.concepts], named.latent_dim)
         if not self.include_nuisance:
             return named
         extra = [
@@ -412,21 +420,22 @@ class CausalModel:
 
     def intervene(self, do: Mapping[str, Any], n: int, seed: int | None = None, strict: bool = False,
                   nuisance_from: np.ndarray | None = None) -> QueryResult:
-        """Samples under do(): hard values in label units, ("shift", delta), or ("soft", distribution).
+        """Samples under do(): hard values in label units (for a categorical concept, a category name or its
+        code), ("shift", delta), or ("soft", distribution).
         Nuisance latents (what no label names: style, background) are resampled from the training
         images, or held from `nuisance_from` (n uint8 images, one per sample)."""
         self._check_fitted()
-        self._check_do(do, strict)
+        do = self._resolve_do(do, strict)
         nuisance = self._nuisance_of(nuisance_from, n)
-        return self._render(self.scm_.intervene(dict(do), n, seed=seed), seed, nuisance)
+        return self._render(self.scm_.intervene(do, n, seed=seed), seed, nuisance)
 
     def counterfactual(self, images: np.ndarray, do: Mapping[str, Any], strict: bool = False) -> QueryResult:
         """What each image would look like under do(): abduction, action, prediction; nuisance kept."""
         self._check_fitted()
-        self._check_do(do, strict)
+        do = self._resolve_do(do, strict)
         table = self.encode(images)
         names = self.concepts_.names
-        changed = self.scm_.counterfactual(table[names], dict(do))
+        changed = self.scm_.counterfactual(table[names], do)
         table = table.copy()
         table[names] = changed[names].to_numpy()
         return QueryResult(self.decode(table), table)
@@ -448,7 +457,9 @@ class CausalModel:
             table = pd.concat([table, pd.DataFrame(nuisance, columns=self.concepts_.nuisance_names)], axis=1)
         return QueryResult(self.decode(table), table)
 
-    def _check_do(self, do: Mapping[str, Any], strict: bool) -> None:
+    def _resolve_do(self, do: Mapping[str, Any], strict: bool) -> dict[str, Any]:
+        """`do` checked (known concepts, finite values in the observed range; `strict` refuses values
+        outside it), with category names replaced by their class codes."""
         if not isinstance(do, Mapping) or not do:
             raise ValueError(f"do must be a non-empty dict of concept -> value; got {do!r}")
         unknown = [name for name in do if name not in self.concepts_.names]
@@ -459,6 +470,7 @@ class CausalModel:
             warnings.warn(f"do() sets {unmeasured}, which the encoder reads poorly (graph.graph['concept_fit']); the "
                           "model claims no effects of them, and their decoded images may not show the value",
                           stacklevel=3)
+        do = {name: value if isinstance(value, tuple) else self.concepts_[name].code_of(value) for name, value in do.items()}
         for name, value in do.items():
             if isinstance(value, tuple):
                 continue
@@ -475,6 +487,7 @@ class CausalModel:
                 if strict:
                     raise ValueError(message)
                 warnings.warn(message, stacklevel=3)
+        return do
 
     # ----------------------------------------------------------- persistence
     def save(self, path: str | Path) -> None:

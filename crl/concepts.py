@@ -14,6 +14,7 @@ its concept's dimension; otherwise the dimension is chosen by a probe on the lab
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,22 @@ class Concept:
     class_latents: tuple[float, ...] | None = None  # categorical: latent value of each class code
     low: float = -np.inf  # observed range, label units
     high: float = np.inf
+    categories: tuple[str, ...] | None = None  # categorical: the labels' name of each class code
+
+    def code_of(self, value: Any) -> Any:
+        """Category names (text, as the labels spelled them; one or an array) -> class codes, so that
+        do={"shape": "heart"} works; numbers are taken as codes already and returned as they are."""
+        names = np.asarray(value)
+        if names.dtype.kind not in "USO":
+            return value
+        index = {name: code for code, name in enumerate(self.categories or ())}
+        unknown = sorted({str(v) for v in names.ravel()} - set(index))
+        if self.kind != "categorical" or unknown:
+            expected = (f"one of its categories {list(index)} or a class code 0..{len(self.class_latents) - 1}"
+                        if self.kind == "categorical" else "a number in label units")
+            raise ValueError(f"do[{self.name!r}] must be {expected}; got {value!r}")
+        codes = np.vectorize(lambda v: float(index[str(v)]), otypes=[float])(names)
+        return float(codes) if codes.ndim == 0 else codes
 
     def to_label_units(self, z: np.ndarray) -> np.ndarray:
         """Map latent values of this dimension to label units (class codes for categorical)."""
@@ -157,8 +174,9 @@ class ConceptMap:
     def from_dict(cls, data: dict) -> "ConceptMap":
         concepts = []
         for entry in data["concepts"]:
-            if entry.get("class_latents") is not None:
-                entry = {**entry, "class_latents": tuple(entry["class_latents"])}
+            for key in ("class_latents", "categories"):
+                if entry.get(key) is not None:
+                    entry = {**entry, key: tuple(entry[key])}
             concepts.append(Concept(**entry))
         return cls(concepts, data["latent_dim"])
 

@@ -36,16 +36,23 @@ def apply_config(args: argparse.Namespace, parser: argparse.ArgumentParser, argv
 
 
 def parse_do(items: list[str] | None) -> dict[str, Any]:
-    """Parse ["light=100", "pendulum=shift:5"] into {"light": 100.0, "pendulum": ("shift", 5.0)}."""
+    """Parse ["light=100", "pendulum=shift:5", "shape=heart"] into {"light": 100.0, "pendulum": ("shift", 5.0),
+    "shape": "heart"}: a value that is not a number stays text, a category name for the model to check."""
     do: dict[str, Any] = {}
     for item in items or []:
         name, sep, value = item.partition("=")
-        if not sep or not name:
+        if not sep or not name or not value:
             raise UsageError(f"--do expects NAME=VALUE or NAME=shift:DELTA; got {item!r}")
+        if value.startswith("shift:"):
+            try:
+                do[name] = ("shift", float(value[6:]))
+            except ValueError as error:
+                raise UsageError(f"--do {item!r}: shift {value[6:]!r} is not a number") from error
+            continue
         try:
-            do[name] = ("shift", float(value[6:])) if value.startswith("shift:") else float(value)
-        except ValueError as error:
-            raise UsageError(f"--do {item!r}: {value!r} is not a number") from error
+            do[name] = float(value)
+        except ValueError:
+            do[name] = value
     if not do:
         raise UsageError("give at least one --do NAME=VALUE")
     return do

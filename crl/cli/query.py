@@ -12,7 +12,8 @@ def register(subparsers) -> None:
         "query",
         help="intervene (no --images) or counterfactual (with --images) on a saved model",
         description="Answer do() queries with images. Without --images: n samples under do(). "
-        "With --images: the counterfactual of each given PNG under do(). Values are in the concepts' label units.",
+        "With --images: the counterfactual of each given PNG under do(). Values are in the concepts' label units "
+        "(a categorical concept takes a category name, e.g. shape=heart).",
     )
     parser.add_argument("model", type=Path, help="folder written by `crl train` or CausalModel.save")
     parser.add_argument("--do", action="append", metavar="NAME=VALUE", help="intervention; repeat for several (NAME=shift:DELTA for a shift)")

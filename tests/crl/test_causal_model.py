@@ -4,6 +4,7 @@ The model is deliberately tiny (16x16 pendulum, a few hundred steps), so these t
 the mechanics the queries promise; the quality figures live in benchmarks/causal_model.py.
 """
 import copy
+from dataclasses import replace
 
 import networkx as nx
 import numpy as np
@@ -221,16 +222,29 @@ def test_label_holdout_keeps_a_fifth_of_the_rows_unless_a_sparse_column_needs_th
     assert crl.CausalModel(label_holdout=0)._split_labels(labels) == (labels, None)
 
 
-def test_categorical_label_becomes_a_categorical_concept():
+def test_categorical_label_becomes_a_categorical_concept(tmp_path):
     torch.set_num_threads(1)
     scene = crl.scenes.load("causal_sprites", resolution=16)
     data = scene_training_data(scene, n_images=400, n_pairs=400, n_labels=120, seed=0)
+    names = dict(enumerate(crl.scenes.sprites.SHAPES))  # labels that spell the shapes out, not their codes
+    data = replace(data, labels=data.labels.assign(shape=data.labels["shape"].map(names)))
     model = crl.CausalModel(latent_dim=6, steps=30, lr=1e-3, mechanisms="linear", bootstrap=0, progress=False)
     fit_on_scene(model, data)
     shape = model.concepts_["shape"]
     assert shape.kind == "categorical" and len(shape.class_latents) == 3
+    assert shape.categories == ("ellipse", "heart", "square")  # codes in the encoder's (sorted) order
     assert set(model.encode(data.sample.images)["shape"].unique()) <= {0.0, 1.0, 2.0}
     assert -1.0 <= model.graph.graph["concept_fit"]["shape"] <= 1.0  # Cohen's kappa on the 24 held-out rows
+    # do() takes a category by name, one for all rows or one per row, and refuses names it never saw
+    images = data.sample.images[:3]
+    assert model.counterfactual(images, {"shape": "heart"}).latents["shape"].tolist() == [1.0] * 3
+    per_row = model.counterfactual(images, {"shape": np.array(["square", "ellipse", "heart"])})
+    assert per_row.latents["shape"].tolist() == [2.0, 0.0, 1.0]
+    assert model.intervene({"shape": "square"}, 2).latents["shape"].tolist() == [2.0, 2.0]
+    with pytest.raises(ValueError, match=r"do\['shape'\] must be one of its categories \['ellipse', 'heart', 'square'\]"):
+        model.counterfactual(images, {"shape": "star"})
+    model.save(tmp_path / "model")
+    assert crl.CausalModel.load(tmp_path / "model", device="cpu").concepts_["shape"].categories == shape.categories
 
 
 def test_undecided_pair_edges_stay_out_unless_kept(fitted):

@@ -98,6 +98,8 @@ def _png_links(markdown: str) -> list[str]:
         (["query", "/nonexistent/model", "--do", "light=1", "--out", "x"], "not a saved CausalModel"),
         (["query", "{model}", "--do", "light", "--out", "x"], "NAME=VALUE"),
         (["query", "{model}", "--do", "colour=1", "--out", "{tmp}/q"], "unknown concepts"),
+        (["query", "{model}", "--do", "light=left", "--out", "{tmp}/q"], "do['light'] must be a number in label units"),
+        (["query", "{model}", "--do", "light=shift:left", "--out", "{tmp}/q"], "shift 'left' is not a number"),
         (["query", "{model}", "--do", "light=1", "--images", "a.png", "--nuisance-from", "b.png"],
          "--nuisance-from is for interventional queries"),
         (["evaluate", "{model}", "--scene", "flow", "--out", "{tmp}/e"], "no concept named"),
