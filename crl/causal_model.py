@@ -217,10 +217,22 @@ class CausalModel:
                           min_rows=MIN_HELD_OUT)
         unmeasured = [name for name, value in fit.items() if value < MIN_CONCEPT_FIT]  # NaN: too few rows to judge
         if unmeasured:
+            # the same check on the rows the encoder trained on tells memorised labels from an unseen concept
+            trained = concept_fit(self.concepts_, latents[labels.index.to_numpy()], self._label_codes(labels))
+            memorised = [n for n in unmeasured if trained[n] >= MIN_CONCEPT_FIT]
+            unseen = [n for n in unmeasured if n not in memorised]
+            reasons = []
+            if memorised:
+                reasons.append(f"{memorised} fit the labelled images the encoder trained on "
+                               f"({[round(trained[n], 2) for n in memorised]}) but not others: it memorised their "
+                               "labels, and more labels (or fewer steps) may let it generalise")
+            if unseen:
+                reasons.append(f"{unseen} fit even the labelled images the encoder trained on poorly "
+                               f"({[round(trained[n], 2) for n in unseen]}): more training, more labels or a higher "
+                               "resolution may let the encoder see them")
             warnings.warn(f"concepts {unmeasured} read held-out labelled images poorly (fit "
                           f"{[round(fit[n], 2) for n in unmeasured]}; 1 exact, 0 chance): no edges are claimed for "
-                          "them; more labels, more training or a higher resolution may let the encoder see them",
-                          stacklevel=3)
+                          f"them. {'; '.join(reasons)}", stacklevel=3)
         return fit, unmeasured
 
     def _split_labels(self, labels: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:

@@ -147,6 +147,26 @@ def test_a_concept_the_encoder_cannot_read_gets_no_edges(scene):
         model.intervene({"noise": 0.0}, 2)
 
 
+def test_the_fit_warning_tells_memorised_labels_from_an_unseen_concept():
+    # "memo" reads its 80 training rows exactly but held-out rows at random (memorised labels); "blind"
+    # reads no row; "fine" reads every row. Only the first two are unmeasured, each with its own advice.
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=(100, 3))
+    latents = truth.copy()
+    latents[80:, 0] = rng.normal(size=20)
+    latents[:, 1] = rng.normal(size=100)
+    labels = pd.DataFrame(truth, columns=["memo", "blind", "fine"])
+    model = crl.CausalModel()
+    model.encoder_ = type("Unsupervised", (), {"config": {"labels": None}})()  # no label spec: the labels' own kinds
+    model.concepts_ = crl.concepts.ConceptMap([crl.concepts.Concept(n, k, "continuous") for k, n in enumerate(labels)], 3)
+    with pytest.warns(UserWarning) as caught:
+        fit, unmeasured = model._measure_concepts(latents, labels.iloc[:80], labels.iloc[80:])
+    assert unmeasured == ["memo", "blind"] and fit["fine"] == 1.0
+    message = str(caught[0].message)
+    assert "['memo'] fit the labelled images the encoder trained on ([1.0]) but not others: it memorised" in message
+    assert "['blind'] fit even the labelled images the encoder trained on poorly" in message
+
+
 def test_a_single_measured_concept_gets_a_graph_without_edges(scene):
     # one label the encoder reads and one it cannot: nothing is left to relate, so discovery is skipped
     # rather than handed a one-column table (the pair route refuses one), and the queries still work
