@@ -26,7 +26,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from crl.concepts import MIN_LABELLED_ROWS, Concept, ConceptMap, concept_fit
+from crl.concepts import MIN_CONCEPT_FIT, MIN_LABELLED_ROWS, Concept, ConceptMap, concept_fit, unmeasured_cause
 from encoders.objectives.supervision import infer_kind
 from crl.model_io import check_labels, check_pairs, read_model_folder, write_model_folder
 from crl.readback import concept_readback
@@ -37,9 +37,6 @@ WEAK_OBJECTIVES = ("group-vae", "ml-vae", "ada-gvae", "ada-ml-vae")
 ORIENT_RULES = ("extension", "lingam", "error")
 READBACK_IMAGES = 500  # training images the concept read-back check decodes and re-encodes
 MIN_HELD_OUT = 10  # fewer held-out labelled rows than this measure nothing; the check is skipped
-# A concept that explains under half of its held-out labels' variation (R^2 on absolute errors, or kappa for a category) is
-# more estimation error than concept: discovery makes no claim about it (graph.graph["unmeasured"]).
-MIN_CONCEPT_FIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -81,7 +78,8 @@ class CausalModel:
         calibration, to measure how well each concept reads images whose labels it never saw
         (`graph.graph["concept_fit"]`, by `crl.concepts.concept_fit`: R^2 on absolute errors, or Cohen's
         kappa for a category). Concepts under 0.5 get no edges (`graph.graph["unmeasured"]`), as their
-        estimates are mostly error. 0 turns the check off; it is skipped when it would hold out fewer
+        estimates are mostly error; their fit on the rows the encoder trained on
+        (`graph.graph["concept_fit_trained"]`) tells memorised labels from an unseen concept. 0 turns the check off; it is skipped when it would hold out fewer
         than 10 rows, or leave a label column fewer than 5 values to calibrate on (with a warning).
     """
 
@@ -179,12 +177,13 @@ class CausalModel:
 
         import scm
 
-        fit, unmeasured = self._measure_concepts(latents, labels, held_out)
+        fit, trained, unmeasured = self._measure_concepts(latents, labels, held_out)
         self.graph_ = self._discover(concepts.drop(columns=unmeasured), pairs)
         self.graph_.add_nodes_from(unmeasured)
         if unmeasured and self.knowledge:  # what the user knows of the unmeasured concepts still holds
             self.graph_ = scm.knowledge.impose_knowledge(self.graph_, **self.knowledge)
-        self.graph_.graph.update(concept_fit={n: round(v, 3) for n, v in fit.items()}, unmeasured=unmeasured)
+        self.graph_.graph.update(concept_fit={n: round(v, 3) for n, v in fit.items()},
+                                 concept_fit_trained={n: round(v, 3) for n, v in trained.items()}, unmeasured=unmeasured)
         self.dag_ = self._orient(self.graph_, concepts)
         categorical = [c.name for c in self.concepts_.concepts if c.kind == "categorical"]
         self.scm_ = scm.SCM(
@@ -208,32 +207,22 @@ class CausalModel:
                           "its parents determine, or ignores them)", stacklevel=3)
 
     def _measure_concepts(self, latents: np.ndarray, labels: pd.DataFrame | None, held_out: pd.DataFrame | None
-                          ) -> tuple[dict[str, float], list[str]]:
-        """Each concept's fit on the held-out labelled rows (coded as the training `labels` were), and the
-        concepts below MIN_CONCEPT_FIT (warned about)."""
+                          ) -> tuple[dict[str, float], dict[str, float], list[str]]:
+        """Each concept's fit on the held-out labelled rows (coded as the training `labels` were) and on the
+        labelled rows the encoder trained on (which tells memorised labels from an unseen concept), and the
+        concepts below MIN_CONCEPT_FIT on held-out rows (warned about)."""
         if held_out is None:
-            return {}, []
+            return {}, {}, []
         fit = concept_fit(self.concepts_, latents[held_out.index.to_numpy()], self._label_codes(held_out, labels),
                           min_rows=MIN_HELD_OUT)
+        trained = concept_fit(self.concepts_, latents[labels.index.to_numpy()], self._label_codes(labels))
         unmeasured = [name for name, value in fit.items() if value < MIN_CONCEPT_FIT]  # NaN: too few rows to judge
         if unmeasured:
-            # the same check on the rows the encoder trained on tells memorised labels from an unseen concept
-            trained = concept_fit(self.concepts_, latents[labels.index.to_numpy()], self._label_codes(labels))
-            memorised = [n for n in unmeasured if trained[n] >= MIN_CONCEPT_FIT]
-            unseen = [n for n in unmeasured if n not in memorised]
-            reasons = []
-            if memorised:
-                reasons.append(f"{memorised} fit the labelled images the encoder trained on "
-                               f"({[round(trained[n], 2) for n in memorised]}) but not others: it memorised their "
-                               "labels, and more labels (or fewer steps) may let it generalise")
-            if unseen:
-                reasons.append(f"{unseen} fit even the labelled images the encoder trained on poorly "
-                               f"({[round(trained[n], 2) for n in unseen]}): more training, more labels or a higher "
-                               "resolution may let the encoder see them")
+            causes = "; ".join(f"{name}: {unmeasured_cause(trained[name])}" for name in unmeasured)
             warnings.warn(f"concepts {unmeasured} read held-out labelled images poorly (fit "
                           f"{[round(fit[n], 2) for n in unmeasured]}; 1 exact, 0 chance): no edges are claimed for "
-                          f"them. {'; '.join(reasons)}", stacklevel=3)
-        return fit, unmeasured
+                          f"them. {causes}", stacklevel=3)
+        return fit, trained, unmeasured
 
     def _split_labels(self, labels: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
         """(rows to train and calibrate on, held-out rows to measure the concepts on, or None)."""

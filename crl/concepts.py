@@ -21,6 +21,9 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 MIN_LABELLED_ROWS = 5
+# A concept that explains under half of its held-out labels' variation (R^2 on absolute errors, or kappa for a category) is
+# more estimation error than concept: discovery makes no claim about it (graph.graph["unmeasured"]).
+MIN_CONCEPT_FIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -236,3 +239,13 @@ def concept_fit(concepts: ConceptMap, latents: np.ndarray, labels: pd.DataFrame,
             spread = np.mean(np.abs(y - np.median(y)))
             fit[name] = float(1 - (np.mean(np.abs(y - read)) / spread) ** 2) if spread > 0 else float("nan")
     return fit
+
+
+def unmeasured_cause(trained_fit: float) -> str:
+    """Why a concept reads held-out labelled images poorly, judged by its fit on the labelled images the encoder
+    trained on, and what may help: memorised labels need more of them, an unseen concept a better encoder."""
+    if trained_fit >= MIN_CONCEPT_FIT:
+        return (f"it fits the labelled images the encoder trained on ({trained_fit:.2f}) but not others, so the encoder "
+                "memorised their labels; more labels (or fewer steps) may let it generalise")
+    return (f"it fits even the labelled images the encoder trained on poorly ({trained_fit:.2f}); more training, more "
+            "labels or a higher resolution may let the encoder see it")

@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from crl.concepts import unmeasured_cause
 from encoders.atomic import atomic_path, atomic_write_text
 
 if TYPE_CHECKING:
@@ -71,9 +72,11 @@ def discovery_caveats(graph: nx.DiGraph) -> list[str]:
     columns whose variation the pairs do not show, possible parents it could not settle, claims dropped
     to break cycles, and implied ancestries the pairs contradict."""
     method = graph.graph.get("unseen_method", "an observational method")
-    fit = graph.graph.get("concept_fit", {})
+    fit, trained = graph.graph.get("concept_fit", {}), graph.graph.get("concept_fit_trained", {})
     lines = [f"{name}: read poorly from images whose labels the encoder never saw (fit {fit.get(name, float('nan')):.2f}; "
-             "1 exact, 0 chance); no edges are claimed for it" for name in graph.graph.get("unmeasured", [])]
+             "1 exact, 0 chance); no edges are claimed for it"
+             + (f"; {unmeasured_cause(trained[name])}" if name in trained else "")
+             for name in graph.graph.get("unmeasured", [])]
     lines += [f"{name}: the pairs do not show its own variation; its edges come from {method}"
               for name in graph.graph.get("unseen", [])]
     lines += [f"{u} -> {v}: found by {method} for an unseen column, but in under half of the bootstrap resamples "

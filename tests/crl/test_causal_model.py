@@ -160,11 +160,11 @@ def test_the_fit_warning_tells_memorised_labels_from_an_unseen_concept():
     model.encoder_ = type("Unsupervised", (), {"config": {"labels": None}})()  # no label spec: the labels' own kinds
     model.concepts_ = crl.concepts.ConceptMap([crl.concepts.Concept(n, k, "continuous") for k, n in enumerate(labels)], 3)
     with pytest.warns(UserWarning) as caught:
-        fit, unmeasured = model._measure_concepts(latents, labels.iloc[:80], labels.iloc[80:])
-    assert unmeasured == ["memo", "blind"] and fit["fine"] == 1.0
+        fit, trained, unmeasured = model._measure_concepts(latents, labels.iloc[:80], labels.iloc[80:])
+    assert unmeasured == ["memo", "blind"] and fit["fine"] == 1.0 and trained["memo"] == 1.0 and trained["blind"] < 0.5
     message = str(caught[0].message)
-    assert "['memo'] fit the labelled images the encoder trained on ([1.0]) but not others: it memorised" in message
-    assert "['blind'] fit even the labelled images the encoder trained on poorly" in message
+    assert "memo: it fits the labelled images the encoder trained on (1.00) but not others, so the encoder memorised" in message
+    assert "blind: it fits even the labelled images the encoder trained on poorly" in message
 
 
 def test_a_single_measured_concept_gets_a_graph_without_edges(scene):
