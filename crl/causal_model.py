@@ -79,8 +79,9 @@ class CausalModel:
         (`graph.graph["concept_fit"]`, by `crl.concepts.concept_fit`: R^2 on absolute errors, or Cohen's
         kappa for a category). Concepts under 0.5 get no edges (`graph.graph["unmeasured"]`), as their
         estimates are mostly error; their fit on the rows the encoder trained on
-        (`graph.graph["concept_fit_trained"]`) tells memorised labels from an unseen concept. 0 turns the check off; it is skipped when it would hold out fewer
-        than 10 rows, or leave a label column fewer than 5 values to calibrate on (with a warning).
+        (`graph.graph["concept_fit_trained"]`) tells memorised labels from an unseen concept. 0 turns
+        the check off; it is skipped when it would hold out fewer than 10 rows, or leave a label
+        column fewer than 5 values to calibrate on (with a warning).
     """
 
     def __init__(
