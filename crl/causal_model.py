@@ -472,12 +472,13 @@ class CausalModel:
             warnings.warn(f"do() sets {unmeasured}, which the encoder reads poorly (graph.graph['concept_fit']); the "
                           "model claims no effects of them, and their decoded images may not show the value",
                           stacklevel=3)
-        do = {name: value if isinstance(value, tuple) else self.concepts_[name].code_of(value) for name, value in do.items()}
+        resolved = dict(do)
         for name, value in do.items():
             if isinstance(value, tuple):
                 continue
-            values = np.atleast_1d(np.asarray(value, dtype=float))
             concept = self.concepts_[name]
+            value = resolved[name] = concept.code_of(value)
+            values = np.atleast_1d(np.asarray(value, dtype=float))
             if np.any(~np.isfinite(values)):
                 raise ValueError(f"do[{name!r}] must be finite; got {value!r}")
             outside = (values < concept.low) | (values > concept.high)
@@ -489,7 +490,7 @@ class CausalModel:
                 if strict:
                     raise ValueError(message)
                 warnings.warn(message, stacklevel=3)
-        return do
+        return resolved
 
     # ----------------------------------------------------------- persistence
     def save(self, path: str | Path) -> None:
