@@ -36,7 +36,7 @@ class EvaluationResult:
     examples: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def summary(self) -> dict[str, float]:
-        """Headline numbers: graph metrics (shd, scm.metrics.edge_metrics' keys), mcc, and mean errors.
+        """Headline numbers: graph metrics (shd, shd_measured, scm.metrics.edge_metrics' keys), mcc, and mean errors.
 
         Errors are normalised by each factor's observational std (mismatch rate if categorical).
         """
@@ -69,14 +69,24 @@ class EvaluationResult:
         return "\n\n".join(f"### {title}\n\n{markdown_table(table)}" for title, table in parts) + "\n"
 
 
-def graph_table(g_true: nx.DiGraph, g_est: nx.DiGraph, names: Sequence[str]) -> pd.DataFrame:
-    """SHD and skeleton / orientation precision, recall, F1 of `g_est` against `g_true`, both restricted to `names`."""
+def graph_table(g_true: nx.DiGraph, g_est: nx.DiGraph, names: Sequence[str], unmeasured: Sequence[str] = ()
+                ) -> pd.DataFrame:
+    """SHD and skeleton / orientation precision, recall, F1 of `g_est` against `g_true`, both restricted to `names`.
+
+    `shd_measured` counts only the pairs of concepts outside `unmeasured`: the claims the model made. The rest
+    of `shd` lies on pairs with a concept it declared unreadable and drew no edge for.
+    """
     from scm.metrics import edge_metrics, shd
 
-    true, est = nx.DiGraph(g_true.subgraph(names)), nx.DiGraph(g_est.subgraph(names))
-    true.add_nodes_from(names)
-    est.add_nodes_from(names)
-    rows = [("shd", float(shd(true, est)))]
+    def restricted(graph: nx.DiGraph, nodes: Sequence[str]) -> nx.DiGraph:
+        out = nx.DiGraph(graph.subgraph(nodes))
+        out.add_nodes_from(nodes)
+        return out
+
+    true, est = restricted(g_true, names), restricted(g_est, names)
+    measured = [name for name in names if name not in set(unmeasured)]
+    rows = [("shd", float(shd(true, est))),
+            ("shd_measured", float(shd(restricted(g_true, measured), restricted(g_est, measured))))]
     rows += [(k, float(v)) for k, v in edge_metrics(true, est).items() if np.isscalar(v)]
     rows += [("edges_true", float(true.number_of_edges())), ("edges_model", float(est.number_of_edges()))]
     return pd.DataFrame(rows, columns=["metric", "value"])
@@ -121,7 +131,7 @@ def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
     alignment = alignment_table(latents, sample.factors, definitions)
     continuous = [name for name, f in definitions.items() if not is_categorical(f)]
     overall_mcc = mcc(latents[continuous], sample.factors[continuous]) if continuous else float("nan")
-    graph = graph_table(scene.graph, model.graph, list(definitions))
+    graph = graph_table(scene.graph, model.graph, list(definitions), model.graph.graph.get("unmeasured", ()))
     interventional = interventional_error(model, scene, interventions, definitions, scales, n, seeds[1:])
     if oracle is None:
         from crl.evaluation.oracle import load_or_train

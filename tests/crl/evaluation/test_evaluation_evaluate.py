@@ -1,10 +1,12 @@
 """End to end: `evaluate` on a perfect and a broken fake model, bad input, and the report folder."""
 import re
 
+import networkx as nx
 import pytest
 
 from conftest import BrokenModel, PerfectModel
 from crl.evaluation import EvaluationResult, evaluate
+from crl.evaluation.evaluate import graph_table
 
 DO = [{"a": 0.25}, {"a": 0.75}, {"c": 0.5}]
 
@@ -49,6 +51,18 @@ def test_broken_model_is_caught(results):
     assert s["int_error_descendants"] > 0.6
     assert s["cf_error_intervened"] > 0.7 and s["cf_error_intervened"] > 3 * p["cf_error_intervened"]
     assert s["cf_mse"] > 10 * max(p["cf_mse"], 1e-6)
+
+
+def test_shd_measured_leaves_out_the_pairs_of_unmeasured_concepts():
+    pytest.importorskip("scm.metrics", reason="graph metrics come from scm.metrics")
+    true = nx.DiGraph([("x", "scale"), ("scale", "orientation"), ("shape", "orientation")])
+    est = nx.DiGraph([("scale", "x")])  # x -> scale reversed; shape and orientation unmeasured, so edgeless
+    est.add_nodes_from(["shape", "orientation"])
+    names = ["shape", "x", "scale", "orientation"]
+    table = dict(zip(*graph_table(true, est, names, unmeasured=["shape", "orientation"]).to_dict("list").values()))
+    assert table["shd"] == 3 and table["shd_measured"] == 1  # the reversal is the one wrong claim
+    table = dict(zip(*graph_table(true, est, names).to_dict("list").values()))
+    assert table["shd_measured"] == table["shd"] == 3
 
 
 def test_report_folder_links_every_figure(scene, oracle, tmp_path):
