@@ -73,8 +73,8 @@ def graph_table(g_true: nx.DiGraph, g_est: nx.DiGraph, names: Sequence[str], unm
                 ) -> pd.DataFrame:
     """SHD and skeleton / orientation precision, recall, F1 of `g_est` against `g_true`, both restricted to `names`.
 
-    `shd_measured` counts only the pairs of concepts outside `unmeasured`: the claims the model made. The rest
-    of `shd` lies on pairs with a concept it declared unreadable and drew no edge for.
+    `shd_measured` counts only the pairs of concepts outside `unmeasured`, where discovery made its claims; the
+    rest of `shd` lies on pairs with a concept the model declared unreadable, which discovery left out.
     """
     from scm.metrics import edge_metrics, shd
 
@@ -84,7 +84,8 @@ def graph_table(g_true: nx.DiGraph, g_est: nx.DiGraph, names: Sequence[str], unm
         return out
 
     true, est = restricted(g_true, names), restricted(g_est, names)
-    measured = [name for name in names if name not in set(unmeasured)]
+    unmeasured = set(unmeasured)
+    measured = [name for name in names if name not in unmeasured]
     rows = [("shd", float(shd(true, est))),
             ("shd_measured", float(shd(restricted(g_true, measured), restricted(g_est, measured))))]
     rows += [(k, float(v)) for k, v in edge_metrics(true, est).items() if np.isscalar(v)]
