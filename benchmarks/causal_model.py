@@ -90,7 +90,7 @@ def load_scene(name: str, resolution: int, sprites_graph: str = "g1"):
 
 def shd_measured(true: nx.DiGraph, learned: nx.DiGraph) -> int:
     """SHD over the pairs of concepts the model measured: the edges it claimed or ruled out."""
-    table = graph_table(true, learned, list(true.nodes), learned.graph["unmeasured"])
+    table = graph_table(true, learned, list(true.nodes), [*learned.graph["unmeasured"], *learned.graph["read_through"]])
     return int(table.set_index("metric").loc["shd_measured", "value"])
 
 
@@ -125,6 +125,7 @@ def run(name: str, settings: DemoSettings, sprites_graph: str = "g1", never_vari
         "mcc": round(mcc(latents[continuous], test.factors[continuous]), 3),
         "concept fit on held-out labels (R^2 on absolute errors / kappa)": model.graph.graph["concept_fit"],
         "unmeasured": model.graph.graph["unmeasured"],
+        "read through others": model.graph.graph["read_through"],
         "concept read-back (share of an asked change carried)": model.graph.graph["readback"],
         f"cf read-back |{target}-{value:.3g}| / std": round(float(np.mean(np.abs(read[target] - value)) / scale), 3),
         "cf non-descendant drift / std": {

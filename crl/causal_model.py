@@ -26,7 +26,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from crl.concepts import MIN_CONCEPT_FIT, MIN_LABELLED_ROWS, Concept, ConceptMap, concept_fit, unmeasured_cause
+from crl.concepts import (MIN_CONCEPT_FIT, MIN_LABELLED_ROWS, Concept, ConceptMap, concept_fit, read_through,
+                          unmeasured_cause)
 from encoders.objectives.supervision import infer_kind
 from crl.model_io import check_labels, check_pairs, read_model_folder, write_model_folder
 from crl.readback import concept_readback
@@ -79,9 +80,12 @@ class CausalModel:
         (`graph.graph["concept_fit"]`, by `crl.concepts.concept_fit`: R^2 on absolute errors, or Cohen's
         kappa for a category). Concepts under 0.5 get no edges (`graph.graph["unmeasured"]`), as their
         estimates are mostly error; their fit on the rows the encoder trained on
-        (`graph.graph["concept_fit_trained"]`) tells memorised labels from an unseen concept. 0 turns
-        the check off; it is skipped when it would hold out fewer than 10 rows, or leave a label
-        column fewer than 5 values to calibrate on (with a warning).
+        (`graph.graph["concept_fit_trained"]`) tells memorised labels from an unseen concept. The same rows
+        find concepts read through others: readings that follow the labels of concepts that are not their
+        ancestors in the discovered graph (`crl.concepts.read_through`); those get no edges either, and the
+        graph is discovered again without them (`graph.graph["read_through"]`). 0 turns the checks off;
+        they are skipped when they would hold out fewer than 10 rows, or leave a label column fewer than 5
+        values to calibrate on (with a warning).
     """
 
     def __init__(
@@ -180,11 +184,15 @@ class CausalModel:
 
         fit, trained, unmeasured = self._measure_concepts(latents, labels, held_out)
         self.graph_ = self._discover(concepts.drop(columns=unmeasured), pairs)
-        self.graph_.add_nodes_from(unmeasured)
-        if unmeasured and self.knowledge:  # what the user knows of the unmeasured concepts still holds
+        through = self._check_read_through(latents, labels, held_out, [n for n in fit if n not in unmeasured])
+        if through:  # their readings follow non-ancestors, which fakes edges: discover again without them
+            self.graph_ = self._discover(concepts.drop(columns=unmeasured + list(through)), pairs)
+        self.graph_.add_nodes_from([*unmeasured, *through])
+        if (unmeasured or through) and self.knowledge:  # what the user knows of the concepts left out still holds
             self.graph_ = scm.knowledge.impose_knowledge(self.graph_, **self.knowledge)
         self.graph_.graph.update(concept_fit={n: round(v, 3) for n, v in fit.items()},
-                                 concept_fit_trained={n: round(v, 3) for n, v in trained.items()}, unmeasured=unmeasured)
+                                 concept_fit_trained={n: round(v, 3) for n, v in trained.items()}, unmeasured=unmeasured,
+                                 read_through=through)
         self.dag_ = self._orient(self.graph_, concepts)
         categorical = [c.name for c in self.concepts_.concepts if c.kind == "categorical"]
         self.scm_ = scm.SCM(
@@ -224,6 +232,22 @@ class CausalModel:
                           f"{[round(fit[n], 2) for n in unmeasured]}; 1 exact, 0 chance): no edges are claimed for "
                           f"them. {causes}", stacklevel=3)
         return fit, trained, unmeasured
+
+    def _check_read_through(self, latents: np.ndarray, labels: pd.DataFrame | None, held_out: pd.DataFrame | None,
+                            names: list[str]) -> dict[str, dict[str, Any]]:
+        """The concepts among `names` whose held-out readings follow other concepts that are not their ancestors
+        in the graph just discovered (`crl.concepts.read_through`), warned about."""
+        if held_out is None or len(names) < 2:
+            return {}
+        found = read_through(self.concepts_, latents[held_out.index.to_numpy()], self._label_codes(held_out, labels),
+                             self.graph_, names)
+        if found:
+            described = "; ".join(f"{name} through {found[name]['through']} ({found[name]['share']:.0%} of its variance)"
+                                  for name in found)
+            warnings.warn(f"concepts {list(found)} are read partly through concepts that are not their causes: "
+                          f"{described}. The encoder infers them from where those concepts sit instead of seeing "
+                          "them, which would fake edges: no edges are claimed for them", stacklevel=3)
+        return found
 
     def _split_labels(self, labels: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
         """(rows to train and calibrate on, held-out rows to measure the concepts on, or None)."""
@@ -472,6 +496,10 @@ class CausalModel:
             warnings.warn(f"do() sets {unmeasured}, which the encoder reads poorly (graph.graph['concept_fit']); the "
                           "model claims no effects of them, and their decoded images may not show the value",
                           stacklevel=3)
+        inferred = [name for name in do if name in self.graph_.graph.get("read_through", {})]
+        if inferred:
+            warnings.warn(f"do() sets {inferred}, which the encoder infers from other concepts "
+                          "(graph.graph['read_through']); the model claims no effects of them", stacklevel=3)
         resolved = dict(do)
         for name, value in do.items():
             if isinstance(value, tuple):

@@ -68,15 +68,19 @@ def learned_edges_table(graph: nx.DiGraph, truth: nx.DiGraph | None = None) -> p
 
 
 def discovery_caveats(graph: nx.DiGraph) -> list[str]:
-    """What discovery flagged that the graph alone does not show: concepts the encoder could not read,
-    columns whose variation the pairs do not show, possible parents it could not settle, claims dropped
-    to break cycles, and implied ancestries the pairs contradict."""
+    """What discovery flagged that the graph alone does not show: concepts the encoder could not read or
+    reads through others, columns whose variation the pairs do not show, possible parents it could not
+    settle, claims dropped to break cycles, and implied ancestries the pairs contradict."""
     method = graph.graph.get("unseen_method", "an observational method")
     fit, trained = graph.graph.get("concept_fit", {}), graph.graph.get("concept_fit_trained", {})
     lines = [f"{name}: read poorly from images whose labels the encoder never saw (fit {fit.get(name, float('nan')):.2f}; "
              "1 exact, 0 chance); no edges are claimed for it"
              + (f"; {unmeasured_cause(trained[name])}" if name in trained else "")
              for name in graph.graph.get("unmeasured", [])]
+    lines += [f"{name}: its reading follows {', '.join(map(str, found['through']))}, which are not its causes "
+              f"({found['share']:.0%} of its variance beyond its own label), so the encoder infers it from them rather "
+              "than seeing it; no edges are claimed for it"
+              for name, found in graph.graph.get("read_through", {}).items()]
     lines += [f"{name}: the pairs do not show its own variation; its edges come from {method}"
               for name in graph.graph.get("unseen", [])]
     lines += [f"{u} -> {v}: found by {method} for an unseen column, but in under half of the bootstrap resamples "

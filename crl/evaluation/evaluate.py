@@ -74,7 +74,7 @@ def graph_table(g_true: nx.DiGraph, g_est: nx.DiGraph, names: Sequence[str], unm
     """SHD and skeleton / orientation precision, recall, F1 of `g_est` against `g_true`, both restricted to `names`.
 
     `shd_measured` counts only the pairs of concepts outside `unmeasured`, where discovery made its claims; the
-    rest of `shd` lies on pairs with a concept the model declared unreadable, which discovery left out.
+    rest of `shd` lies on pairs with a concept the model found unreadable (or read through others) and left out.
     """
     from scm.metrics import edge_metrics, shd
 
@@ -132,7 +132,8 @@ def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
     alignment = alignment_table(latents, sample.factors, definitions)
     continuous = [name for name, f in definitions.items() if not is_categorical(f)]
     overall_mcc = mcc(latents[continuous], sample.factors[continuous]) if continuous else float("nan")
-    graph = graph_table(scene.graph, model.graph, list(definitions), model.graph.graph.get("unmeasured", ()))
+    left_out = [*model.graph.graph.get("unmeasured", ()), *model.graph.graph.get("read_through", ())]
+    graph = graph_table(scene.graph, model.graph, list(definitions), left_out)
     interventional = interventional_error(model, scene, interventions, definitions, scales, n, seeds[1:])
     if oracle is None:
         from crl.evaluation.oracle import load_or_train

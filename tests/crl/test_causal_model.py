@@ -183,6 +183,29 @@ def test_a_single_measured_concept_gets_a_graph_without_edges(scene):
     assert result.images.shape == (4, 16, 16, 3) and np.allclose(result.latents["light"], 90.0)
 
 
+def test_a_concept_read_through_others_is_left_out_of_discovery(scene, monkeypatch):
+    # read_through itself is tested on numbers in test_concepts; here: what fit does with its finding
+    torch.set_num_threads(1)
+    data = scene_training_data(scene, n_images=800, n_pairs=800, n_labels=100, seed=0)
+    judged = []
+
+    def light_read_through_shadow(concepts, latents, labels, graph, names):
+        judged.append(sorted(names))
+        return {"light": {"share": 0.3, "p_value": 1e-9, "through": ["shadow_length"]}}
+
+    monkeypatch.setattr(crl.causal_model, "read_through", light_read_through_shadow)
+    model = crl.CausalModel(latent_dim=6, steps=300, lr=1e-3, mechanisms="linear", bootstrap=0, progress=False)
+    with pytest.warns(UserWarning, match=r"concepts \['light'\] are read partly through concepts that are not their "
+                                         r"causes: light through \['shadow_length'\] \(30% of its variance\)"):
+        fit_on_scene(model, data)
+    assert judged == [sorted(scene.factor_names)]  # the measured concepts, once
+    assert model.graph.graph["read_through"]["light"]["through"] == ["shadow_length"]
+    assert "light" in model.graph.nodes and not any("light" in edge for edge in model.graph.edges)
+    assert ("pendulum", "shadow_length") in model.graph.edges  # the rest is discovered without it
+    with pytest.warns(UserWarning, match=r"do\(\) sets \['light'\], which the encoder infers from other concepts"):
+        model.intervene({"light": 90.0}, 2)
+
+
 def test_save_load_round_trip(fitted, tmp_path):
     model, data = fitted
     model.save(tmp_path / "model")

@@ -1,9 +1,10 @@
 """Concept matching and calibration: latent units <-> label units."""
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 
-from crl.concepts import ConceptMap, concept_fit
+from crl.concepts import MIN_READ_THROUGH, READ_THROUGH_ALPHA, Concept, ConceptMap, concept_fit, read_through
 
 
 @pytest.fixture
@@ -102,3 +103,36 @@ def test_a_few_wrong_labels_do_not_hide_a_well_read_concept():
     held.loc[[3, 11], "size"] = [1.0, 3.0]  # two of twenty labels wrong, as scene.labels(mode="noisy") makes them
     read = concepts.to_table(latents[100:])["size"]
     assert concept_fit(concepts, latents[100:], held)["size"] > 0.8 > r2_score(held["size"], read)
+
+
+def _sprite_like(n: int, seed: int):
+    """x and a hidden angle o cause y; o is read 60% from itself and 40% from where y sits given x (its child's
+    position), as an encoder reads a sprite's orientation that a symmetric shape hides; shape is read exactly."""
+    rng = np.random.default_rng(seed)
+    x, o, shape = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n), rng.integers(0, 3, n).astype(float)
+    y = x + o + rng.normal(0, 0.5, n)
+    labels = pd.DataFrame({"x": x, "o": o, "y": y, "shape": shape})
+    readings = np.column_stack([x, 0.6 * o + 0.4 * (y - x), y, shape]) + rng.normal(0, 0.05, (n, 4)) * [1, 1, 1, 0]
+    concepts = ConceptMap([Concept("x", 0, "continuous"), Concept("o", 1, "continuous"), Concept("y", 2, "continuous"),
+                           Concept("shape", 3, "categorical", class_latents=(0.0, 1.0, 2.0))], latent_dim=4)
+    return concepts, readings, labels
+
+
+@pytest.mark.parametrize("n", [20, 200])
+def test_read_through_finds_a_concept_read_from_its_childs_position(n):
+    concepts, readings, labels = _sprite_like(n, seed=n)
+    names = ["x", "o", "y", "shape"]
+    o_causes_y = nx.DiGraph([("x", "y"), ("o", "y")])
+    found = read_through(concepts, readings, labels, o_causes_y, names)
+    assert list(found) == ["o"] and "y" in found["o"]["through"]
+    assert found["o"]["share"] >= MIN_READ_THROUGH and found["o"]["p_value"] < READ_THROUGH_ALPHA
+    # had discovery made y (and so x) o's ancestors, reading o from them is what its edges say: nothing to flag
+    assert read_through(concepts, readings, labels, nx.DiGraph([("x", "y"), ("y", "o")]), names) == {}
+
+
+def test_read_through_leaves_concepts_read_from_their_own_label_alone():
+    concepts, readings, labels = _sprite_like(200, seed=3)
+    readings[:, 1] = labels["o"] ** 3 + np.random.default_rng(4).normal(0, 0.05, 200)  # curved, but its own label
+    assert read_through(concepts, readings, labels, nx.DiGraph([("x", "y"), ("o", "y")]), ["x", "o", "y", "shape"]) == {}
+    labels.loc[0, "y"] = np.nan  # rows missing a label are left out; 4 rows leave too few to judge
+    assert read_through(concepts, readings[:5], labels.iloc[:5], nx.DiGraph(), ["o"]) == {}

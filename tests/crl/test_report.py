@@ -64,8 +64,9 @@ def _learned_graph():
     g.graph.update(unseen=["e"], unseen_method="pc", unstable=[("e", "a")], undecided=[("c", "d")],
                    conflicts=[{"dropped": ("d", "c"), "miss": 0.2, "changes": (90, 40), "cycle": ["c", "d"]}],
                    refuted=[{"pair": ("a", "c"), "miss": 0.5, "path": ["a", "b", "c"]}],
-                   concept_fit={"a": 0.97, "f": 0.12}, concept_fit_trained={"a": 0.99, "f": 0.93}, unmeasured=["f"])
-    g.add_node("f")
+                   concept_fit={"a": 0.97, "f": 0.12}, concept_fit_trained={"a": 0.99, "f": 0.93}, unmeasured=["f"],
+                   read_through={"h": {"share": 0.29, "p_value": 1e-9, "through": ["b", "c"]}})
+    g.add_nodes_from(["f", "h"])
     truth = nx.DiGraph([("a", "b"), ("b", "c"), ("d", "a"), ("c", "e")])
     return g, truth
 
@@ -87,6 +88,8 @@ def test_report_lists_what_discovery_could_not_settle(tmp_path):
     assert "| c -> b | 0.6 |  | reversed |" in text
     assert "- f: read poorly from images whose labels the encoder never saw (fit 0.12; 1 exact, 0 chance); no edges" in text
     assert "it fits the labelled images the encoder trained on (0.93) but not others, so the encoder memorised" in text
+    assert ("- h: its reading follows b, c, which are not its causes (29% of its variance beyond its own label), so "
+            "the encoder infers it from them rather than seeing it; no edges are claimed for it") in text
     assert "- e: the pairs do not show its own variation; its edges come from pc" in text
     assert "- e -> a: found by pc for an unseen column, but in under half of the bootstrap resamples" in text
     assert "- c -> d: a possible direct parent the pairs could not settle (left out of the graph)" in text
