@@ -28,9 +28,10 @@ MIN_LABELLED_ROWS = 5
 MIN_CONCEPT_FIT = 0.5
 # A concept whose held-out readings other concepts' labels explain, beyond its own label and its ancestors' labels, by
 # at least this share of their variance (an F-test significant at READ_THROUGH_ALPHA) is read through those concepts:
-# inferred from where its descendants sit rather than seen. Measured on 16 fits of pendulum, flow and causal_sprites:
-# 0.24-0.38 (p < 1e-7) for a sprite's orientation read from its child's position; at most 0.055 for concepts read
-# directly; 0.13-0.14 (p 0.08-0.36, 20 rows) for a sprite's shape read partly from the child it shifts.
+# inferred from where its descendants sit rather than seen. Measured on fits of pendulum, flow and causal_sprites: 0.24-0.38
+# (p < 1e-7) for a sprite's orientation read from its child's position; at most 0.055 for concepts read directly; a
+# sprite's shape read partly from the child it shifts 0.11-0.17 (p < 1e-14) with 200 held-out rows, 0.13-0.14 with 20
+# (p 0.07-0.32: not judged read through).
 MIN_READ_THROUGH = 0.1
 READ_THROUGH_ALPHA = 0.01
 MIN_RESIDUAL_DF = 5  # fewer held-out rows than regressors + 5 leave the read-through test too weak to judge

@@ -106,13 +106,13 @@ def test_a_few_wrong_labels_do_not_hide_a_well_read_concept():
 
 
 def _sprite_like(n: int, seed: int):
-    """x and a hidden angle o cause y; o is read 60% from itself and 40% from where y sits given x (its child's
+    """x and a hidden angle o cause y; o is read 40% from itself and 60% from where y sits given x (its child's
     position), as an encoder reads a sprite's orientation that a symmetric shape hides; shape is read exactly."""
     rng = np.random.default_rng(seed)
     x, o, shape = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n), rng.integers(0, 3, n).astype(float)
     y = x + o + rng.normal(0, 0.5, n)
     labels = pd.DataFrame({"x": x, "o": o, "y": y, "shape": shape})
-    readings = np.column_stack([x, 0.6 * o + 0.4 * (y - x), y, shape]) + rng.normal(0, 0.05, (n, 4)) * [1, 1, 1, 0]
+    readings = np.column_stack([x, 0.4 * o + 0.6 * (y - x), y, shape]) + rng.normal(0, 0.05, (n, 4)) * [1, 1, 1, 0]
     concepts = ConceptMap([Concept("x", 0, "continuous"), Concept("o", 1, "continuous"), Concept("y", 2, "continuous"),
                            Concept("shape", 3, "categorical", class_latents=(0.0, 1.0, 2.0))], latent_dim=4)
     return concepts, readings, labels
@@ -133,6 +133,8 @@ def test_read_through_finds_a_concept_read_from_its_childs_position(n):
 def test_read_through_leaves_concepts_read_from_their_own_label_alone():
     concepts, readings, labels = _sprite_like(200, seed=3)
     readings[:, 1] = labels["o"] ** 3 + np.random.default_rng(4).normal(0, 0.05, 200)  # curved, but its own label
+    labels.loc[0, "y"] = np.nan  # rows missing a label are left out
     assert read_through(concepts, readings, labels, nx.DiGraph([("x", "y"), ("o", "y")]), ["x", "o", "y", "shape"]) == {}
-    labels.loc[0, "y"] = np.nan  # rows missing a label are left out; 4 rows leave too few to judge
-    assert read_through(concepts, readings[:5], labels.iloc[:5], nx.DiGraph(), ["o"]) == {}
+    _, through_child, _ = _sprite_like(200, seed=3)
+    assert list(read_through(concepts, through_child[:10], labels.iloc[:10], nx.DiGraph(), ["o"])) == []  # too few rows
+    assert list(read_through(concepts, through_child[:30], labels.iloc[:30], nx.DiGraph(), ["o"])) == ["o"]
