@@ -185,10 +185,11 @@ class CausalModel:
         fit, trained, unmeasured = self._measure_concepts(latents, labels, held_out)
         self.graph_ = self._discover(concepts.drop(columns=unmeasured), pairs)
         through = self._check_read_through(latents, labels, held_out, [n for n in fit if n not in unmeasured])
+        left_out = [*unmeasured, *through]
         if through:  # their readings follow non-ancestors, which fakes edges: discover again without them
-            self.graph_ = self._discover(concepts.drop(columns=unmeasured + list(through)), pairs)
-        self.graph_.add_nodes_from([*unmeasured, *through])
-        if (unmeasured or through) and self.knowledge:  # what the user knows of the concepts left out still holds
+            self.graph_ = self._discover(concepts.drop(columns=left_out), pairs)
+        self.graph_.add_nodes_from(left_out)
+        if left_out and self.knowledge:  # what the user knows of the concepts left out still holds
             self.graph_ = scm.knowledge.impose_knowledge(self.graph_, **self.knowledge)
         self.graph_.graph.update(concept_fit={n: round(v, 3) for n, v in fit.items()},
                                  concept_fit_trained={n: round(v, 3) for n, v in trained.items()}, unmeasured=unmeasured,

@@ -69,12 +69,13 @@ class EvaluationResult:
         return "\n\n".join(f"### {title}\n\n{markdown_table(table)}" for title, table in parts) + "\n"
 
 
-def graph_table(g_true: nx.DiGraph, g_est: nx.DiGraph, names: Sequence[str], unmeasured: Sequence[str] = ()
+def graph_table(g_true: nx.DiGraph, g_est: nx.DiGraph, names: Sequence[str], unmeasured: Sequence[str] | None = None
                 ) -> pd.DataFrame:
     """SHD and skeleton / orientation precision, recall, F1 of `g_est` against `g_true`, both restricted to `names`.
 
     `shd_measured` counts only the pairs of concepts outside `unmeasured`, where discovery made its claims; the
     rest of `shd` lies on pairs with a concept the model found unreadable (or read through others) and left out.
+    `unmeasured` None: the concepts `g_est` records as left out (its graph attributes "unmeasured", "read_through").
     """
     from scm.metrics import edge_metrics, shd
 
@@ -84,6 +85,8 @@ def graph_table(g_true: nx.DiGraph, g_est: nx.DiGraph, names: Sequence[str], unm
         return out
 
     true, est = restricted(g_true, names), restricted(g_est, names)
+    if unmeasured is None:
+        unmeasured = [*g_est.graph.get("unmeasured", ()), *g_est.graph.get("read_through", ())]
     unmeasured = set(unmeasured)
     measured = [name for name in names if name not in unmeasured]
     rows = [("shd", float(shd(true, est))),
@@ -132,8 +135,7 @@ def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
     alignment = alignment_table(latents, sample.factors, definitions)
     continuous = [name for name, f in definitions.items() if not is_categorical(f)]
     overall_mcc = mcc(latents[continuous], sample.factors[continuous]) if continuous else float("nan")
-    left_out = [*model.graph.graph.get("unmeasured", ()), *model.graph.graph.get("read_through", ())]
-    graph = graph_table(scene.graph, model.graph, list(definitions), left_out)
+    graph = graph_table(scene.graph, model.graph, list(definitions))
     interventional = interventional_error(model, scene, interventions, definitions, scales, n, seeds[1:])
     if oracle is None:
         from crl.evaluation.oracle import load_or_train

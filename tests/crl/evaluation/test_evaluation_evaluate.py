@@ -63,6 +63,9 @@ def test_shd_measured_leaves_out_the_pairs_of_unmeasured_concepts():
     assert table["shd"] == 3 and table["shd_measured"] == 1  # the reversal is the one wrong claim
     table = dict(zip(*graph_table(true, est, names).to_dict("list").values()))
     assert table["shd_measured"] == table["shd"] == 3
+    est.graph.update(unmeasured=["shape"], read_through={"orientation": {"through": ["scale"]}})  # as fit records them
+    table = dict(zip(*graph_table(true, est, names).to_dict("list").values()))
+    assert table["shd"] == 3 and table["shd_measured"] == 1
 
 
 def test_report_folder_links_every_figure(scene, oracle, tmp_path):
