@@ -14,6 +14,11 @@ What each setting identifies (docs/identifiability.md):
   a graph discovered over them is empty.
 - a few labels on the concept latents (any objective with labels=...) or a causal prior
   (causal-vae, Yang et al. 2021): what puts the causal variables into named latents.
+
+Modules: `training` (train: argument checks, the step, the loop), `feed` (batches on the device),
+`fitting` (seeded batches, Adam, the step and progress bar that train and refine_decoder share),
+`checkpoint` (loss log, atomic save and resume), `model` (Encoder, load), `refine`, `objectives/`
+(one objective per file), `networks`, `data`, `device`, `atomic` (atomic file writes).
 """
 from __future__ import annotations
 

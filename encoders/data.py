@@ -7,7 +7,7 @@ on CPU the tensor shares the numpy array's memory.
 from __future__ import annotations
 
 import warnings
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import torch

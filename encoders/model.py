@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -18,7 +19,8 @@ from encoders.data import check_images, iter_batches
 from encoders.device import resolve_device
 from encoders.networks import VAE
 from encoders.objectives import get_objective
-from encoders.objectives.base import gaussian_kl, sample_gaussian
+from encoders.objectives.base import Objective, gaussian_kl, sample_gaussian
+from encoders.objectives.causal_vae import CausalVAE
 from encoders.objectives.group_vae import GroupVAE, pair_terms
 from encoders.objectives.supervision import LabelRegulariser, LabelSpec
 
@@ -43,8 +45,23 @@ def build_modules(config: dict) -> nn.ModuleDict:
 
 
 class Encoder:
-    """A trained image encoder/decoder. Latents are posterior means in the objective's representation
-    (for causal-vae: the causal variables after the DAG layer); the first len(label_names) dims are the concepts."""
+    """A trained image encoder/decoder: numpy images in, latents out, and back.
+
+    Made by `encoders.train` or `encoders.load`. Latents are posterior means in the objective's
+    representation (for causal-vae: the causal variables after the DAG layer); the first
+    len(label_names) dims are the labelled concepts.
+
+    Parameters
+    ----------
+    modules : torch.nn.ModuleDict
+        The networks `build_modules(config)` makes ("vae", "objective", optional "supervision").
+    config : dict
+        What rebuilds the networks: objective and its options, sizes, label encoding.
+    history : list of dict
+        The training log, one entry of mean losses per logged step.
+    device : torch.device
+        Where the networks run.
+    """
 
     def __init__(self, modules: nn.ModuleDict, config: dict, history: list[dict], device: torch.device):
         self.modules = modules.to(device).eval()
@@ -54,38 +71,63 @@ class Encoder:
 
     @property
     def _vae(self) -> VAE:
-        return self.modules["vae"]
+        return cast(VAE, self.modules["vae"])
 
     @property
-    def _objective(self):
-        return self.modules["objective"]
+    def _objective(self) -> Objective:
+        return cast(Objective, self.modules["objective"])
 
     @property
     def latent_dim(self) -> int:
+        """Number of latent dims."""
         return self.config["latent_dim"]
 
     @property
     def resolution(self) -> int:
+        """Side in pixels of the square images it reads and draws."""
         return self.config["resolution"]
 
     @property
     def channels(self) -> int:
+        """Channels of the images it reads and draws."""
         return self.config["channels"]
 
     @property
     def objective(self) -> str:
+        """The name of the objective it was trained with (a key of `encoders.OBJECTIVES`)."""
         return self.config["objective"]
 
     @property
     def label_names(self) -> list[str]:
+        """The label columns it was trained on; latent dim j is the concept label_names[j]."""
         return list(self.config["labels"]["names"]) if self.config["labels"] else []
 
     @property
     def causal_adjacency(self) -> np.ndarray | None:
         """The learned DAG (k x k over label_names, entry [i, j] = weight of i -> j) for causal-vae, else None."""
-        return self._objective.adjacency() if hasattr(self._objective, "adjacency") else None
+        objective = self._objective
+        return objective.adjacency() if isinstance(objective, CausalVAE) else None
 
-    def _check(self, images: object, name: str = "images") -> np.ndarray:
+    def check_input(self, images: object, name: str = "images") -> np.ndarray:
+        """Validate images for this encoder: uint8 (N, resolution, resolution, channels), as trained on.
+
+        Parameters
+        ----------
+        images : object
+            What a caller passed as images.
+        name : str
+            The argument's name, for the error message.
+
+        Returns
+        -------
+        numpy.ndarray
+            `images` as a contiguous array.
+
+        Raises
+        ------
+        ValueError
+            When `images` is not such an array.
+        """
         images = check_images(images, name)
         if images.shape[1:] != (self.resolution, self.resolution, self.channels):
             raise ValueError(f"{name} must have shape (N, {self.resolution}, {self.resolution}, {self.channels}) "
@@ -94,26 +136,36 @@ class Encoder:
 
     @torch.no_grad()
     def encode(self, images: np.ndarray) -> np.ndarray:
-        """Posterior means (N, latent_dim) float32 for uint8 images (N, H, W, C)."""
-        images = self._check(images)
+        """The latents of images: posterior means, the deterministic point a query starts from.
+
+        Parameters
+        ----------
+        images : numpy.ndarray
+            uint8 (N, H, W, C) shaped like the training images.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 (N, latent_dim).
+        """
+        images = self.check_input(images)
         out = [self._objective.to_latent(self._vae.encoder(x)[0].float()) for x in iter_batches(images, EVAL_BATCH, self.device)]
         return torch.cat(out).cpu().numpy().astype(np.float32)
 
     @torch.no_grad()
-    def sample_latents(self, images: np.ndarray, seed: int | None = None) -> np.ndarray:
-        """One posterior sample per image (N, latent_dim) float32; `seed` makes it reproducible."""
-        images = self._check(images)
-        gen = torch.Generator(device=self.device)
-        gen.manual_seed(seed) if seed is not None else gen.seed()
-        out = []
-        for x in iter_batches(images, EVAL_BATCH, self.device):
-            mean, log_var = self._vae.encoder(x)
-            out.append(self._objective.to_latent(sample_gaussian(mean.float(), log_var.float(), gen)))
-        return torch.cat(out).cpu().numpy().astype(np.float32)
-
-    @torch.no_grad()
     def decode(self, z: np.ndarray) -> np.ndarray:
-        """Images uint8 (N, H, W, C) from latents (N, latent_dim): the decoder's mean image."""
+        """Images drawn from latents: the decoder's mean image, rounded to uint8.
+
+        Parameters
+        ----------
+        z : array-like
+            Finite latents (N, latent_dim), e.g. `encode`'s output after an intervention.
+
+        Returns
+        -------
+        numpy.ndarray
+            uint8 (N, resolution, resolution, channels).
+        """
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (N, {self.latent_dim}), got {z.shape}")
@@ -126,14 +178,23 @@ class Encoder:
             out.append(pixels.permute(0, 2, 3, 1).cpu())
         return torch.cat(out).numpy() if out else np.zeros((0, self.resolution, self.resolution, self.channels), np.uint8)
 
-    def reconstruct(self, images: np.ndarray) -> np.ndarray:
-        """decode(encode(images)): uint8 images of the same shape."""
-        return self.decode(self.encode(images))
-
     @torch.no_grad()
     def elbo(self, images: np.ndarray, seed: int = 0) -> float:
-        """Negative ELBO per image in nats (recon + KL to the prior, one posterior sample; lower is better)."""
-        images = self._check(images)
+        """Negative ELBO per image in nats on held-out images: a model-selection score without labels.
+
+        Parameters
+        ----------
+        images : numpy.ndarray
+            uint8 (N, H, W, C) shaped like the training images.
+        seed : int
+            Seeds the one posterior sample per image.
+
+        Returns
+        -------
+        float
+            Mean of reconstruction loss + KL to the prior; lower is better.
+        """
+        images = self.check_input(images)
         gen = torch.Generator(device=self.device)
         gen.manual_seed(seed)
         total = 0.0
@@ -146,9 +207,23 @@ class Encoder:
 
     @torch.no_grad()
     def pair_reconstruction_loss(self, x1: np.ndarray, x2: np.ndarray) -> float:
-        """Mean reconstruction loss per image of held-out pairs after the weak-supervision aggregation
-        (the objective's own for pair objectives, Ada-GVAE's otherwise) with posterior means; lower is better."""
-        x1, x2 = self._check(x1, "x1"), self._check(x2, "x2")
+        """Reconstruction loss of held-out pairs after the weak-supervision aggregation: a model-selection
+        score from pairs (Locatello et al. 2020).
+
+        The aggregation is the objective's own for pair objectives, Ada-GVAE's otherwise; posterior
+        means, no sampling.
+
+        Parameters
+        ----------
+        x1, x2 : numpy.ndarray
+            uint8 images of one shape, like the training images: the two sides of each pair.
+
+        Returns
+        -------
+        float
+            Mean reconstruction loss per image; lower is better.
+        """
+        x1, x2 = self.check_input(x1, "x1"), self.check_input(x2, "x2")
         if x1.shape != x2.shape:
             raise ValueError(f"x1 and x2 must have the same shape, got {x1.shape} and {x2.shape}")
         obj = self._objective
@@ -163,7 +238,13 @@ class Encoder:
         return total / x1.shape[0]
 
     def save(self, path: str | Path) -> None:
-        """Write the encoder to folder `path` atomically (weights.pt, config.json, history.json)."""
+        """Write the encoder to folder `path` atomically: weights.pt, config.json and history.json.
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder; an existing one is replaced whole, and only once the new one is complete.
+        """
         with atomic_directory(path) as tmp:
             torch.save(self.modules.state_dict(), tmp / "weights.pt")
             (tmp / "config.json").write_text(json.dumps({"format": FORMAT, **self.config}, indent=2))
@@ -171,7 +252,24 @@ class Encoder:
 
 
 def load(path: str | Path, device: str = "auto") -> Encoder:
-    """Load an encoder saved with `Encoder.save`; a folder that is not one raises ValueError."""
+    """Load an encoder saved with `Encoder.save`, on any device (loading runs no stored code).
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder `Encoder.save` wrote.
+    device : str
+        "auto" (CUDA when present, else CPU) or a torch device name.
+
+    Returns
+    -------
+    Encoder
+
+    Raises
+    ------
+    ValueError
+        When the folder is not a saved encoder.
+    """
     folder = Path(path)
     config_file, weights_file = folder / "config.json", folder / "weights.pt"
     if not folder.is_dir() or not config_file.is_file() or not weights_file.is_file():

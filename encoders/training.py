@@ -1,13 +1,11 @@
-"""The one training loop for every objective: uint8 data on the device, random-index batches,
-Adam, periodic atomic checkpoints with automatic resume, a tqdm bar, a history of the losses.
+"""The one training loop for every objective.
 
-Speed: batches are gathered from the uint8 tensor and converted to float inside the step
-(channels_last); there is no DataLoader and no per-step host sync (losses are summed on
-the device and read every `log_every` steps); on CUDA the batch indices travel from pinned
-memory and Adam is fused. bf16 autocast and torch.compile are options, off by default: on an
-H200 the standard network trains faster in float32 (TF32 convolutions), since a step is bound by
-kernel launches, not arithmetic, and autocast adds a cast per weight (batch 256 at 64 px:
-50,600-53,800 img/s in float32 against 43,300 in bf16; at 128 px 45,300 against 38,000-41,000).
+`train` checks its arguments, builds the networks a config describes, then runs its steps: each
+draws a batch from the `Feed`, calls the objective (plus the label loss and any auxiliary network)
+and takes an Adam step; losses are logged every `log_every` steps and the state is checkpointed
+atomically every `checkpoint_every`. Training runs in float32, with bf16 autocast and torch.compile
+as options, since a step of these small networks is bound by kernel launches rather than arithmetic
+(figures in benchmarks/train_speed.py).
 Determinism: with a seed, two CPU runs give identical weights, also when run side by side in
 threads (each training samples from its own generators), and a run resumed from a checkpoint
 ends with the same weights as an uninterrupted one.
@@ -16,24 +14,27 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
-from encoders.atomic import atomic_path
-from encoders.data import as_uint8_tensor, check_images, to_float
-from encoders.device import random_indices, resolve_device, seeded_generator
+from encoders.checkpoint import CHECKPOINT, TrainingState, resume, save_checkpoint
+from encoders.data import check_images
+from encoders.device import resolve_device, seeded_generator
+from encoders.feed import Feed
+from encoders.fitting import adam, descend, run_steps
 from encoders.model import Encoder, build_modules
 from encoders.objectives import get_objective
-from encoders.objectives.base import Batch
+from encoders.objectives.base import Objective
 from encoders.objectives.supervision import prepare_labels
 
-CHECKPOINT = "checkpoint.pt"
-NOT_COMPARED_ON_RESUME = ("steps", "log_every")
 # Weights are initialised from torch's global generator: seeding it and building the modules is
 # done by one training at a time, so trainings started in threads side by side stay reproducible.
 _SEEDED_INIT = threading.Lock()
@@ -45,20 +46,80 @@ def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarra
           checkpoint_every: int = 1000, progress: bool = True, label_weight: float = 10.0,
           label_kinds: dict[str, str] | None = None, log_every: int = 100, bf16: bool = False,
           compile: bool = False, **objective_options) -> Encoder:
-    """Train `objective` on uint8 `images` (N, H, W, C) and return the trained Encoder.
+    """Train an image encoder/decoder with one of `encoders.OBJECTIVES`.
 
-    pairs (x1, x2): uint8 arrays of one shape, required by the weak objectives (group-vae,
-    ml-vae, ada-gvae, ada-ml-vae). labels: DataFrame indexed by image row, one column per
-    concept, NaN missing; the first len(labels.columns) latent dims become those concepts
-    (label_weight scales the label loss; required by causal-vae). Defaults: 10 latent dims,
-    10k steps of batch 64, Adam lr 1e-4 betas (0.9, 0.999) as disentanglement_lib, which
-    trains 300k steps: raise `steps` for real data. checkpoint_dir: checkpoints every
-    checkpoint_every steps, and a rerun with the same config resumes from it. bf16: autocast
-    in bfloat16 on CUDA (ignored on CPU). objective_options: the objective's Config fields.
+    Defaults follow disentanglement_lib (Adam, lr 1e-4, betas (0.9, 0.999)), which trains 300k
+    steps: raise `steps` for real data. Bad arguments raise ValueError before any work.
+
+    Parameters
+    ----------
+    objective : str
+        A key of `encoders.OBJECTIVES`, e.g. "beta-vae", "ada-gvae", "causal-vae".
+    images : numpy.ndarray
+        uint8 (N, H, W, C), square with a side that is a multiple of 16.
+    pairs : (numpy.ndarray, numpy.ndarray), optional
+        Two uint8 arrays shaped like `images` and like each other; needed by the weakly supervised
+        objectives (group-vae, ml-vae, ada-gvae, ada-ml-vae).
+    labels : pandas.DataFrame, optional
+        Concepts by image row, NaN where missing; latent dim j becomes column j. Needed by causal-vae.
+    latent_dim, steps, batch_size, checkpoint_every, log_every : int
+        Latent size; steps in all (a resumed run continues up to it); batch size; steps between
+        checkpoints; steps per entry of the returned history.
+    lr, label_weight : float
+        Adam's learning rate; the scale of the label loss added to the objective's.
+    seed : int
+        Seeds weights, batches and sampling noise: one seed, identical weights on CPU.
+    device : str
+        "auto" (CUDA when present, else CPU) or a torch device name.
+    checkpoint_dir : str or Path, optional
+        Where to checkpoint; a rerun with the same config resumes from the checkpoint there.
+    progress, bf16, compile : bool
+        Show a progress bar; bfloat16 autocast on CUDA (ignored on CPU); torch.compile the loss.
+    label_kinds : dict of str to str, optional
+        "continuous" or "categorical" per label column, overriding `supervision.infer_kind`.
+    **objective_options
+        Fields of the objective's Config, e.g. beta=4.0.
+
+    Returns
+    -------
+    Encoder
+        The trained encoder; its `history` holds the logged losses.
     """
+    config, data = _check_arguments(
+        objective, images, pairs, labels, label_kinds, objective_options, latent_dim=latent_dim, steps=steps,
+        batch_size=batch_size, lr=lr, seed=seed, label_weight=label_weight, checkpoint_every=checkpoint_every,
+        log_every=log_every)
+    dev = resolve_device(device)
+    ckpt_file = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT
+    state = _initial_state(config, dev, ckpt_file)
+    loss_fn = state.objective.loss
+    feed = Feed(data.images, data.pairs, data.labels, batch_size, state.generator, dev)
+    take = _ObjectiveStep(state, feed, float(label_weight), torch.compile(loss_fn) if compile else loss_fn,
+                          bool(bf16) and dev.type == "cuda")
+    save = None if ckpt_file is None else functools.partial(save_checkpoint, ckpt_file, config, state)
+    _loop(take, steps=steps, log_every=log_every, checkpoint_every=checkpoint_every, save=save,
+          progress=progress, desc=objective)
+    return Encoder(state.modules, config, state.log.final_history(), dev)
+
+
+@dataclass(frozen=True)
+class _Data:
+    """The checked training data: images, the pairs the objective trains on (None for single-image
+    objectives) and the encoded labels (row positions, values) or None."""
+
+    images: np.ndarray
+    pairs: tuple[np.ndarray, np.ndarray] | None
+    labels: tuple[np.ndarray, np.ndarray] | None
+
+
+def _check_arguments(objective: str, images: object, pairs: object, labels: pd.DataFrame | None,
+                     label_kinds: dict[str, str] | None, objective_options: dict, *, latent_dim: int, steps: int,
+                     batch_size: int, lr: float, seed: int, label_weight: float, checkpoint_every: int,
+                     log_every: int) -> tuple[dict, _Data]:
+    """Validate every argument of `train`, and describe the training by its config: what a checkpoint
+    must match to be resumed and what a saved encoder is rebuilt from."""
     cls = get_objective(objective)
     images = check_images(images)
-    n, resolution, _, channels = images.shape
     for name, value in (("latent_dim", latent_dim), ("steps", steps), ("batch_size", batch_size),
                         ("checkpoint_every", checkpoint_every), ("log_every", log_every)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -67,151 +128,114 @@ def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarra
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     if not 0 <= label_weight < float("inf"):
         raise ValueError(f"label_weight must be a finite number >= 0, got {label_weight!r}")
-    x1 = x2 = None
-    if pairs is not None:
-        if not isinstance(pairs, (tuple, list)) or len(pairs) != 2:
-            raise ValueError("pairs must be a tuple (x1, x2) of uint8 image arrays")
-        x1, x2 = check_images(pairs[0], "pairs[0]"), check_images(pairs[1], "pairs[1]")
-        if x1.shape != x2.shape:
-            raise ValueError(f"pairs must have equal shapes, got {x1.shape} and {x2.shape}")
-        if x1.shape[1:] != images.shape[1:]:
-            raise ValueError(f"pairs images must have the images' shape {images.shape[1:]}, got {x1.shape[1:]}")
-    if cls.needs_pairs and x1 is None:
+    pairs = _check_pairs(pairs, images)
+    if cls.needs_pairs and pairs is None:
         raise ValueError(f"objective {objective!r} is weakly supervised and needs pairs=(x1, x2)")
-    spec, label_rows, label_values = None, None, None
+    spec, encoded = None, None
     if labels is not None:
-        label_rows, label_values, spec = prepare_labels(labels, n, label_kinds)
+        rows, values, spec = prepare_labels(labels, len(images), label_kinds)
         if latent_dim < len(spec.names):
             raise ValueError(f"latent_dim ({latent_dim}) must be >= the number of label columns ({len(spec.names)})")
+        encoded = (rows, values)
     elif label_kinds:
         raise ValueError("label_kinds was given without labels")
     if cls.needs_labels and spec is None:
         raise ValueError(f"objective {objective!r} needs labels (a DataFrame of concept values per image row)")
     options = cls.make_config(objective_options)
-
+    n, resolution, _, channels = images.shape
     config = {
         "objective": objective, "objective_options": dataclasses.asdict(options), "latent_dim": int(latent_dim),
         "resolution": int(resolution), "channels": int(channels), "n_images": int(n),
-        "n_pairs": 0 if x1 is None else int(x1.shape[0]), "batch_size": int(batch_size), "lr": float(lr),
+        "n_pairs": 0 if pairs is None else int(pairs[0].shape[0]), "batch_size": int(batch_size), "lr": float(lr),
         "seed": int(seed), "label_weight": float(label_weight), "labels": spec.to_dict() if spec else None,
         "steps": int(steps), "log_every": int(log_every),
     }
-    dev = resolve_device(device)
-    use_bf16 = bool(bf16) and dev.type == "cuda"
+    return config, _Data(images, pairs if cls.needs_pairs else None, encoded)
 
+
+def _check_pairs(pairs: object, images: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The checked pair arrays (x1, x2), each shaped like `images` bar its length, or None."""
+    if pairs is None:
+        return None
+    if not isinstance(pairs, (tuple, list)) or len(pairs) != 2:
+        raise ValueError("pairs must be a tuple (x1, x2) of uint8 image arrays")
+    x1, x2 = check_images(pairs[0], "pairs[0]"), check_images(pairs[1], "pairs[1]")
+    if x1.shape != x2.shape:
+        raise ValueError(f"pairs must have equal shapes, got {x1.shape} and {x2.shape}")
+    if x1.shape[1:] != images.shape[1:]:
+        raise ValueError(f"pairs images must have the images' shape {images.shape[1:]}, got {x1.shape[1:]}")
+    return x1, x2
+
+
+def _initial_state(config: dict, device: torch.device, ckpt_file: Path | None) -> TrainingState:
+    """The state a training starts from: the networks of `config` initialised from its seed, their
+    optimisers and the two random streams (batch indices, and the objective's sampling noise, a stream
+    of its own rather than a copy of the first); then the checkpoint at `ckpt_file`, when there is one."""
+    seed = config["seed"]
     with _SEEDED_INIT:
         torch.manual_seed(seed)
         modules = build_modules(config)
-    modules = modules.to(dev, memory_format=torch.channels_last)
-    vae, obj = modules["vae"], modules["objective"]
-    supervision = modules["supervision"] if spec else None
-    params = list(vae.parameters()) + (list(supervision.parameters()) if spec else [])
-    # fused: one kernel for the whole update on CUDA instead of a dozen per parameter group
-    optimizer = torch.optim.Adam([{"params": params}, *obj.param_groups()], lr=lr, betas=(0.9, 0.999), eps=1e-8,
-                                 fused=dev.type == "cuda")
-    aux_optimizer = obj.auxiliary_optimizer()
-    generator = torch.Generator().manual_seed(seed)  # batch indices
-    # the objective's sampling noise, from a stream of its own (not a copy of the index stream)
-    obj.generator = seeded_generator(seed, 1, dev)
-    state = {"step": 0, "history": [], "sums": {}, "count": 0}
-
-    ckpt_file = Path(checkpoint_dir) / CHECKPOINT if checkpoint_dir is not None else None
+    modules = modules.to(device, memory_format=torch.channels_last)  # type: ignore[call-overload]
+    objective = cast(Objective, modules["objective"])
+    params = list(modules["vae"].parameters())
+    if "supervision" in modules:
+        params += list(modules["supervision"].parameters())
+    optimizer = adam([{"params": params}, *objective.param_groups()], config["lr"], device)
+    aux_optimizer = objective.auxiliary_optimizer()
+    generator = torch.Generator().manual_seed(seed)
+    objective.generator = seeded_generator(seed, 1, device)
+    state = TrainingState(modules, optimizer, aux_optimizer, generator, objective.generator)
     if ckpt_file is not None and ckpt_file.is_file():
-        _resume(ckpt_file, config, modules, optimizer, aux_optimizer, generator, obj.generator, state, dev)
-
-    bank1, bank2 = (as_uint8_tensor(x1, dev), as_uint8_tensor(x2, dev)) if cls.needs_pairs else (None, None)
-    bank = as_uint8_tensor(images, dev) if bank1 is None or spec else None  # pair objectives read images for labels only
-    if spec:
-        rows_t = torch.from_numpy(label_rows).to(dev)
-        values_t = torch.from_numpy(label_values).to(dev)
-        n_lab = len(label_rows)
-        lab_batch = min(batch_size, n_lab)
-    loss_fn = torch.compile(obj.loss) if compile else obj.loss
-    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_bf16 else contextlib.nullcontext
-
-    vae.train()
-    bar = tqdm(total=steps, initial=state["step"], disable=not progress, desc=objective, dynamic_ncols=True)
-    for step in range(state["step"] + 1, steps + 1):
-        if bank1 is not None:
-            idx = random_indices(bank1.shape[0], batch_size, generator, dev)
-            batch = Batch(x=to_float(bank1[idx]), x2=to_float(bank2[idx]))
-        else:
-            idx = random_indices(n, batch_size, generator, dev)
-            batch = Batch(x=to_float(bank[idx]))
-        with autocast():
-            if spec:
-                lidx = random_indices(n_lab, lab_batch, generator, dev)
-                batch.labelled_mean, batch.labelled_log_var = vae.encoder(to_float(bank[rows_t[lidx]]))
-                batch.label_values = values_t[lidx]
-            terms = loss_fn(vae, batch, step)
-            loss = terms["loss"]
-            if spec:
-                concepts = obj.to_latent(batch.labelled_mean.float())[:, :len(spec.names)]
-                terms["label"] = supervision(concepts, batch.label_values)
-                loss = loss + label_weight * terms["label"]
-                terms["loss"] = loss
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if aux_optimizer is not None:
-            aux_optimizer.zero_grad(set_to_none=True)
-            terms["discriminator"] = obj.auxiliary_loss(step)
-            terms["discriminator"].backward()
-            aux_optimizer.step()
-        obj.after_step(step)
-        for key, value in terms.items():
-            value = value.detach().float()
-            state["sums"][key] = state["sums"][key] + value if key in state["sums"] else value
-        state["count"] += 1
-        state["step"] = step
-        if step % log_every == 0:
-            state["history"].append(_record(state))
-            state["sums"], state["count"] = {}, 0
-            bar.set_postfix(loss=f"{state['history'][-1]['loss']:.4g}")
-        bar.update(1)
-        if ckpt_file is not None and (step % checkpoint_every == 0 or step == steps):
-            _save_checkpoint(ckpt_file, config, modules, optimizer, aux_optimizer, generator, obj.generator, state)
-    bar.close()
-    # the steps since the last log go into the returned history only, so a resumed run logs as an uninterrupted one
-    history = state["history"] + ([_record(state)] if state["count"] else [])
-    return Encoder(modules, config, history, dev)
+        resume(ckpt_file, config, state, device)
+    return state
 
 
-def _record(state: dict) -> dict:
-    """The history entry for the steps summed since the last one (one host sync)."""
-    return {"step": state["step"], **{k: float(v) / state["count"] for k, v in state["sums"].items()}}
+@dataclass
+class _ObjectiveStep:
+    """One optimisation step: the objective's loss on the next batch, plus the weighted label loss on
+    a batch of labelled images when there are labels; an Adam step; then the objective's auxiliary
+    network (FactorVAE's discriminator) and its non-gradient state."""
+
+    state: TrainingState
+    feed: Feed
+    label_weight: float
+    loss_fn: Callable[..., dict[str, torch.Tensor]]
+    bf16: bool
+
+    def __call__(self, step: int) -> dict[str, torch.Tensor]:
+        """Run step `step` (1-based) and return its loss terms."""
+        state = self.state
+        batch = self.feed.batch()
+        with torch.autocast("cuda", dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext():
+            if self.feed.labelled:
+                labelled_images, values = self.feed.labelled_batch()
+                mean, log_var = state.vae.encoder(labelled_images)
+                batch.labelled_mean, batch.labelled_log_var, batch.label_values = mean, log_var, values
+            terms = self.loss_fn(state.vae, batch, step)
+            if self.feed.labelled:
+                concepts = state.objective.to_latent(mean.float())[:, :values.shape[1]]
+                terms["label"] = state.supervision(concepts, values)
+                terms["loss"] = terms["loss"] + self.label_weight * terms["label"]
+        descend(state.optimizer, terms["loss"])
+        if state.aux_optimizer is not None:
+            terms["discriminator"] = state.objective.auxiliary_loss(step)
+            descend(state.aux_optimizer, terms["discriminator"])
+        state.objective.after_step(step)
+        return terms
 
 
-def _save_checkpoint(path: Path, config: dict, modules, optimizer, aux_optimizer, generator, noise, state) -> None:
-    """Write model, optimisers, step, history and both generators' states atomically to `path`."""
-    payload = {
-        "config": config, "modules": modules.state_dict(), "optimizer": optimizer.state_dict(),
-        "aux_optimizer": aux_optimizer.state_dict() if aux_optimizer is not None else None,
-        "generator": generator.get_state(), "noise": noise.get_state(),
-        "step": state["step"], "history": state["history"], "count": state["count"],
-        "sums": {k: float(v) for k, v in state["sums"].items()},
-    }
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+def _loop(take: _ObjectiveStep, *, steps: int, log_every: int, checkpoint_every: int,
+          save: Callable[[], None] | None, progress: bool, desc: str) -> None:
+    """Run `take` from the step after the logged one up to `steps`, logging every `log_every` steps
+    and calling `save` every `checkpoint_every` steps and after the last."""
+    log = take.state.log
 
+    def take_step(step: int) -> float | None:
+        log.add(take(step), step)
+        shown = log.flush() if step % log_every == 0 else None
+        if save is not None and (step % checkpoint_every == 0 or step == steps):
+            save()
+        return shown
 
-def _resume(path: Path, config: dict, modules, optimizer, aux_optimizer, generator, noise, state, dev) -> None:
-    """Restore a checkpoint into the freshly built objects; a different config raises ValueError."""
-    ckpt = torch.load(path, map_location=dev, weights_only=True)
-    old = ckpt["config"]
-    if "noise" not in ckpt:
-        raise ValueError(f"checkpoint_dir {str(path.parent)!r} holds a checkpoint of an older crl that kept no "
-                         "sampling-noise state; delete it or use another checkpoint_dir")
-    differing = sorted(k for k in set(old) | set(config)
-                       if k not in NOT_COMPARED_ON_RESUME and old.get(k) != config.get(k))
-    if differing:
-        raise ValueError(f"checkpoint_dir {str(path.parent)!r} holds a checkpoint of a different config; "
-                         f"differing keys: {differing} (use another checkpoint_dir or delete it)")
-    modules.load_state_dict(ckpt["modules"])
-    optimizer.load_state_dict(ckpt["optimizer"])
-    if aux_optimizer is not None:
-        aux_optimizer.load_state_dict(ckpt["aux_optimizer"])
-    generator.set_state(ckpt["generator"].cpu())  # generator states are CPU byte tensors
-    noise.set_state(ckpt["noise"].cpu())
-    state.update(step=ckpt["step"], history=ckpt["history"], count=ckpt["count"],
-                 sums={k: torch.tensor(v, device=dev) for k, v in ckpt["sums"].items()})
+    take.state.modules["vae"].train()
+    run_steps(take_step, log.step + 1, steps, progress=progress, desc=desc)

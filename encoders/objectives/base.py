@@ -17,6 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from encoders.networks import VAE
+from encoders.objectives.supervision import LabelSpec
+
 RECONSTRUCTIONS = ("bernoulli", "gaussian")
 
 
@@ -96,6 +99,8 @@ class Objective(nn.Module):
         # the training loop's own source of sampling noise, so that trainings running in threads
         # side by side draw from their own streams (None: torch's global generator)
         self.generator: torch.Generator | None = None
+        # the label encoding, set by build_modules when training with labels (CausalVAE reads it)
+        self.spec: LabelSpec | None = None
 
     @classmethod
     def make_config(cls, options: dict) -> BaseConfig:
@@ -119,7 +124,7 @@ class Objective(nn.Module):
         """Return the regulariser added to the reconstruction loss and any extra terms to log."""
         raise NotImplementedError
 
-    def loss(self, vae: nn.Module, batch: Batch, step: int) -> dict[str, torch.Tensor]:
+    def loss(self, vae: VAE, batch: Batch, step: int) -> dict[str, torch.Tensor]:
         """Single-image objective: recon + regularizer(KL, posterior, sample)."""
         mean, log_var = vae.encoder(batch.x)
         mean, log_var = mean.float(), log_var.float()

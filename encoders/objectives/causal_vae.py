@@ -28,8 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from encoders.objectives.base import (BaseConfig, Batch, Objective, gaussian_kl, gaussian_kl_between,
-                                      sample_gaussian)
+from encoders.networks import VAE
+from encoders.objectives.base import BaseConfig, Batch, Objective, gaussian_kl, gaussian_kl_between, sample_gaussian
 
 
 @dataclass
@@ -55,6 +55,11 @@ class CausalVAE(Objective):
     name = "causal-vae"
     Config = CausalVAEConfig
     needs_labels = True
+    config: CausalVAEConfig
+    off_diagonal: torch.Tensor
+    lam: torch.Tensor
+    rho: torch.Tensor
+    h_previous: torch.Tensor
 
     def __init__(self, config, latent_dim, n_labels):
         super().__init__(config, latent_dim, n_labels)
@@ -64,7 +69,6 @@ class CausalVAE(Objective):
         self.register_buffer("lam", torch.zeros(()))
         self.register_buffer("rho", torch.tensor(float(config.rho_init)))
         self.register_buffer("h_previous", torch.tensor(float("inf")))
-        self.spec = None  # LabelSpec, set by the training loop / loader
 
     @property
     def a(self) -> torch.Tensor:
@@ -89,7 +93,10 @@ class CausalVAE(Objective):
         var = log_var[:, :k].exp() @ m.square()
         return mean[:, :k] @ m, torch.log(var)
 
-    def loss(self, vae, batch: Batch, step):
+    def loss(self, vae: VAE, batch: Batch, step: int) -> dict[str, torch.Tensor]:
+        if self.spec is None or batch.label_values is None or batch.labelled_mean is None \
+                or batch.labelled_log_var is None:
+            raise ValueError("causal-vae needs labels: the batch has no labelled images or label values")
         c = self.config
         mean, log_var = vae.encoder(batch.x)
         mean, log_var = mean.float(), log_var.float()

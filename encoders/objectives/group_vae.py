@@ -17,15 +17,13 @@ identify the exogenous variables, not causal ones (docs/identifiability.md).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
-from torch import nn
 
+from encoders.networks import VAE
 from encoders.objectives.base import BaseConfig, Batch, Objective, gaussian_kl, gaussian_kl_between, sample_gaussian
-
-AGGREGATIONS = ("mean", "poe")
 
 
 @dataclass
@@ -59,7 +57,7 @@ def aggregate_posteriors(mean1: torch.Tensor, log_var1: torch.Tensor, mean2: tor
     return 0.5 * (mean1 / var1 + mean2 / var2) * var, torch.log(var)
 
 
-def pair_terms(vae: nn.Module, x1: torch.Tensor, x2: torch.Tensor, recon: Callable, aggregation: str,
+def pair_terms(vae: VAE, x1: torch.Tensor, x2: torch.Tensor, recon: Callable, aggregation: str,
                k: int | None, to_latent: Callable = lambda e: e, sample: bool = True,
                generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
     """Recon and KL (batch means, averaged over the two images) of the weakly supervised pair model."""
@@ -84,8 +82,11 @@ class GroupVAE(Objective):
     needs_pairs = True
     aggregation = "mean"
     adaptive = False
+    config: GroupVAEConfig
 
-    def loss(self, vae, batch: Batch, step):
+    def loss(self, vae: VAE, batch: Batch, step: int) -> dict[str, torch.Tensor]:
+        if batch.x2 is None:
+            raise ValueError(f"objective {self.name!r} trains on pairs: the batch has no second images (x2)")
         k = None if self.adaptive else self.config.k
         terms = pair_terms(vae, batch.x, batch.x2, self.recon, self.aggregation, k, generator=self.generator)
         return {"loss": terms["recon"] + self.config.beta * terms["kl"], **terms}

@@ -7,8 +7,9 @@ pulled to the value with a squared error; categorical columns get a linear softm
 latent j and a cross-entropy. Each column's loss is averaged over its observed (non-NaN)
 rows in the labelled batch; the columns' losses are summed.
 
-Kind rule: a column is categorical when its dtype is category, bool, object/string, or an
-integer dtype with at most 20 distinct values; otherwise continuous. `label_kinds` overrides it.
+Kind rule (`infer_kind`, the one definition in encoders): a column is categorical when its
+dtype is category, bool or object/string, or an integer dtype with at most
+`MAX_INTEGER_CATEGORIES` (20) distinct values; otherwise continuous. `label_kinds` overrides it.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# An integer column with more distinct values than this is a count or a measurement, not a set
+# of classes. scm uses the same cutoff for its own tables (the two packages do not import each other).
 MAX_INTEGER_CATEGORIES = 20
 KINDS = ("continuous", "categorical")
 
@@ -38,7 +41,7 @@ class LabelSpec:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "LabelSpec":
+    def from_dict(cls, d: dict) -> LabelSpec:
         return cls(**d)
 
     def standardise(self, values: torch.Tensor) -> torch.Tensor:
@@ -51,7 +54,21 @@ class LabelSpec:
 
 
 def infer_kind(column: pd.Series) -> str:
-    """The kind of one label column by the rule in the module docstring."""
+    """Whether a label column is "categorical" or "continuous", which picks its loss.
+
+    Integer columns with at most `MAX_INTEGER_CATEGORIES` (20) distinct values, and columns of
+    category, bool or object/string dtype, are categorical; everything else is continuous.
+
+    Parameters
+    ----------
+    column : pandas.Series
+        One label column (NaN for missing labels; they are not counted as values).
+
+    Returns
+    -------
+    str
+        "categorical" or "continuous".
+    """
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype) \
             or pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):

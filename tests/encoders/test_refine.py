@@ -4,8 +4,8 @@ import pytest
 import torch
 
 import encoders
-from encoders.objectives.base import reconstruction_loss
 from encoders import refine_decoder
+from encoders.objectives.base import reconstruction_loss
 
 
 def _train(images, steps: int = 150):
@@ -23,6 +23,7 @@ def _means_loss(encoder, images) -> float:
     return float(reconstruction_loss(x, logits, "bernoulli").mean())
 
 
+@pytest.mark.slow
 def test_refit_decoder_reconstructs_means_better_and_keeps_the_encoder(square_data):
     images, _ = square_data
     encoder = _train(images)

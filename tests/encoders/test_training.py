@@ -3,11 +3,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import squares
 
 import encoders
 from encoders.objectives.causal_vae import is_dag
-
-from conftest import squares
 
 FAST = dict(latent_dim=4, batch_size=16, lr=1e-3, progress=False)
 
@@ -16,7 +15,8 @@ def _weights(enc):
     return {k: v.clone() for k, v in enc.modules.state_dict().items()}
 
 
-@pytest.mark.parametrize("objective", sorted(encoders.OBJECTIVES))
+@pytest.mark.parametrize("objective", [pytest.param(name, marks=pytest.mark.slow) if name == "factor-vae" else name
+                                       for name in sorted(encoders.OBJECTIVES)])
 def test_each_objective_loss_is_finite_and_decreases(objective, square_data):
     images, factors = square_data
     pairs = (images, squares(len(images), seed=1)[0])
@@ -115,6 +115,7 @@ def test_causal_vae_dag_layer_and_learned_graph():
     assert enc.causal_adjacency.tolist() == [[0.0, 2.0, 0.0], [0.0, 0.0, 0.5], [0.0, 0.0, 0.0]]  # cycle cut
 
 
+@pytest.mark.slow
 def test_causal_vae_learns_an_acyclic_graph_with_the_labelled_edge():
     images, labels, truth = _chain_scene()
     enc = encoders.train("causal-vae", images, labels=labels, steps=80, dag_update_every=20, dag_lr=3e-2,
