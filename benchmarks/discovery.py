@@ -32,6 +32,7 @@ import scipy.optimize as sopt
 
 from scm.graph import from_causallearn
 from scm.metrics import cpdag_shd, edge_metrics, shd
+from scm.simulate import random_linear_sem as simulate
 from scm.sortability import varsortability
 
 CPDAG_METHODS = {"pc", "ges", "boss", "grasp"}
@@ -77,24 +78,6 @@ def reference_notears(x: np.ndarray, lambda1: float = 0.1, max_iter: int = 100, 
     weights = split(w_est)
     weights[np.abs(weights) < w_threshold] = 0
     return weights
-
-
-def simulate(d: int, n: int, seed: int) -> tuple[nx.DiGraph, pd.DataFrame]:
-    """ER graph with 2d expected edges, weights ±U[0.5, 2], unit Gaussian noise."""
-    rng = np.random.default_rng(seed)
-    p = min(1.0, 2 * 2 / (d - 1))
-    upper = np.triu(rng.random((d, d)) < p, k=1)
-    perm = rng.permutation(d)
-    adjacency = upper[np.ix_(perm, perm)]
-    weights = adjacency * rng.uniform(0.5, 2.0, (d, d)) * rng.choice([-1.0, 1.0], (d, d))
-    names = [f"x{i}" for i in range(d)]
-    graph = nx.DiGraph()
-    graph.add_nodes_from(names)
-    graph.add_edges_from((names[i], names[j]) for i, j in zip(*np.nonzero(adjacency)))
-    x = np.zeros((n, d))
-    for j in nx.topological_sort(nx.relabel_nodes(graph, {nm: k for k, nm in enumerate(names)})):
-        x[:, j] = x @ weights[:, j] + rng.standard_normal(n)
-    return graph, pd.DataFrame(x, columns=names)
 
 
 def _graph_from_weights(weights: np.ndarray, names: list[str]) -> nx.DiGraph:

@@ -18,8 +18,9 @@ import time
 from scipy.optimize import _lbfgsb  # the compiled step scipy's L-BFGS-B calls
 from threadpoolctl import threadpool_limits
 
-from discovery import reference_notears, simulate
+from discovery import reference_notears
 from scm.discovery.notears import notears_weights
+from scm.simulate import random_linear_sem as simulate
 
 
 class StepTimer:

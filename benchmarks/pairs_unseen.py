@@ -1,8 +1,8 @@
 """Pairs that never vary one cause: the pairs route alone, completed by `scm.add_unseen_edges`, and PC.
 
-Random Erdős–Rényi DAGs (`scm.pairs_simulate.random_scm`, edge probability 0.3, linear and
+Random Erdős–Rényi DAGs (`scm.simulate.random_scm`, edge probability 0.3, linear and
 nonlinear), 3,000 noise-mode pairs with one source each, drawn from every variable but one root
-with children, which the pairs never vary; estimation error as in `scm.pairs_simulate.measure`
+with children, which the pairs never vary; estimation error as in `scm.simulate.measure`
 (sd 0.15 of each column's std). Printed per d: total SHD against the true DAG of the pairs
 graph alone (the never-varied root's edges missing), of the pairs graph completed with PC's
 edges for its unseen columns, and of PC (Fisher-z, alpha 0.05) on the before table alone, plus
@@ -24,9 +24,10 @@ import networkx as nx
 
 from scm.discovery.dispatch import discover
 from scm.metrics import shd
-from scm.pairs import discover_from_pairs
-from scm.pairs_simulate import measure, random_scm
-from scm.pairs_unseen import add_unseen_edges
+from scm.notes import notes_of
+from scm.pairs.discover import discover_from_pairs
+from scm.pairs.unseen import add_unseen_edges
+from scm.simulate import measure, random_scm
 
 
 def run(d: int, seed: int, nonlinear: bool) -> dict:
@@ -43,7 +44,7 @@ def run(d: int, seed: int, nonlinear: bool) -> dict:
         completed = add_unseen_edges(pairs, before)
         pc = discover(before, "pc")
     return {"pairs": shd(model.graph, pairs), "completed": shd(model.graph, completed),
-            "pc": shd(model.graph, nx.DiGraph(pc)), "found": hidden in pairs.graph["unseen"]}
+            "pc": shd(model.graph, nx.DiGraph(pc)), "found": hidden in notes_of(pairs).unseen}
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 Random Erdős–Rényi DAGs (edge probability 0.4, weights ±U(0.5, 1.5), noise scales U(0.5, 1),
 each variable standardised; nonlinear: tanh or x + x²/4 per edge), 2,000 pairs with k sources
 each (default 1; `--k random`: 1 to d-1), in "noise" mode (one exogenous noise resampled) and "intervention" mode (one
-perfect intervention). Estimation error as in `scm.pairs_simulate.measure`: each column goes
+perfect intervention). Estimation error as in `scm.simulate.measure`: each column goes
 through z + 0.5 tanh(z) and gets Gaussian noise of sd `error` × its std, independently in
 before and after. discover_from_pairs gets the pairs (SHD against the true DAG); PC (Fisher-z,
 alpha 0.01) and GES (BIC), from causal-learn directly, get the pooled before+after table of the
@@ -27,8 +27,8 @@ import pandas as pd  # noqa: E402
 
 from scm.graph import from_causallearn  # noqa: E402
 from scm.metrics import cpdag_shd, shd  # noqa: E402
-from scm.pairs import discover_from_pairs  # noqa: E402
-from scm.pairs_simulate import measure, random_scm  # noqa: E402
+from scm.pairs.discover import discover_from_pairs  # noqa: E402
+from scm.simulate import measure, random_scm  # noqa: E402
 
 N_PAIRS = 2000
 

@@ -14,15 +14,21 @@ _LAZY = {
     "varsortability": "scm.sortability",
     "r2_sortability": "scm.sortability",
     # discovery from paired / interventional tables
-    "discover_from_pairs": "scm.pairs",
-    "add_unseen_edges": "scm.pairs_unseen",
+    "discover_from_pairs": "scm.pairs.discover",
+    "add_unseen_edges": "scm.pairs.unseen",
+    # what discovery learned about a graph
+    "DiscoveryNotes": "scm.notes",
+    "notes_of": "scm.notes",
     # structural equations and queries
     "SCM": "scm.model",
+    "Shift": "scm.interventions",
+    "Soft": "scm.interventions",
     # graph comparison
     "shd": "scm.metrics",
     "sid": "scm.metrics",
 }
-_SUBMODULES = {"graph", "metrics", "interop", "identification", "mechanisms", "knowledge", "discovery", "sortability"}
+_SUBMODULES = {"graph", "metrics", "interop", "identification", "mechanisms", "knowledge", "discovery", "sortability",
+               "pairs", "simulate", "tables", "thresholds"}
 
 
 def __getattr__(name: str) -> Any:

@@ -3,14 +3,18 @@
 Convention: a graph is a `networkx.DiGraph` over variable names. A directed edge u -> v is
 the edge (u, v) alone. An undirected edge u — v (from a CPDAG: the orientation is not
 identified) is the pair (u, v), (v, u), each with attribute `undirected=True`. Optional edge
-attributes: `weight` (a coefficient), `confidence` (a bootstrap frequency).
+attributes: `weight` (a coefficient), `confidence` (see `scm.notes`). What discovery learned about
+a graph rides on it as ``graph.graph["notes"]``; the functions here that derive a graph from another
+give it its own copy.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import networkx as nx
 import numpy as np
+
+from scm.notes import copy_notes
 
 
 def undirected_edges(g: nx.DiGraph) -> list[tuple]:
@@ -51,6 +55,7 @@ def _new_like(g: nx.DiGraph) -> nx.DiGraph:
     out = nx.DiGraph()
     out.add_nodes_from(g.nodes(data=True))
     out.graph.update(g.graph)
+    copy_notes(g, out)
     return out
 
 
@@ -103,6 +108,7 @@ def cpdag(dag: nx.DiGraph) -> nx.DiGraph:
     for u, v in directed_edges(out):
         out.edges[u, v].update(dag.edges[u, v])
     out.graph.update(dag.graph)
+    copy_notes(dag, out)
     return out
 
 

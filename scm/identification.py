@@ -1,15 +1,15 @@
 """Back-door identification of causal effects on a DAG, and the regression-adjusted ATE it licenses."""
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from itertools import combinations
-from typing import Hashable, Iterable
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from scm._validate import validate_table
 from scm.graph import validate_dag
+from scm.tables import validate_table
 
 
 def is_backdoor_set(graph: nx.DiGraph, treatment: Hashable, outcome: Hashable, adjustment: Iterable) -> bool:

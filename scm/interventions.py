@@ -8,8 +8,9 @@ so the forms mean the same everywhere; a query that cannot apply a form refuses 
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable
+from typing import Any
 
 import numpy as np
 

@@ -6,11 +6,13 @@ DirectLiNGAM's prior-knowledge matrix (tiers only).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import networkx as nx
 import numpy as np
+
+from scm.notes import copy_notes
 
 
 @dataclass(frozen=True)
@@ -131,10 +133,11 @@ def impose_knowledge(graph: nx.DiGraph, required: Iterable | None = None, forbid
 
     Forbidden and tier-violating edges are removed (one half of an undirected pair removed
     orients it), required edges are added with confidence 1. ValueError if the result has a
-    directed cycle.
+    directed cycle. The result carries its own copy of the graph's notes.
     """
     knowledge = make_knowledge(list(graph.nodes), required, forbidden, tiers)
     out = graph.copy()
+    copy_notes(graph, out)
     out.remove_edges_from([edge for edge in graph.edges if edge in knowledge.forbidden])
     for u, v in knowledge.required:
         if out.has_edge(v, u):

@@ -1,91 +1,140 @@
 """`SCM`: fit structural equations on a DAG over table columns, then sample, intervene and answer counterfactuals."""
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable, Mapping
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
-from encoders.device import resolve_device
-from scm._validate import validate_table
+from scm.device import choose_device
 from scm.graph import validate_dag
-from scm.mechanisms import (CategoricalMechanism, EmpiricalRoot, GaussianRoot, LinearMechanism, MLPMechanism,
-                            Mechanism, select_mechanism)
+from scm.interventions import Shift, Soft, as_intervention
+from scm.mechanisms import (
+    CategoricalMechanism,
+    EmpiricalRoot,
+    GaussianRoot,
+    LinearMechanism,
+    Mechanism,
+    MLPMechanism,
+    select_mechanism,
+)
+from scm.mechanisms.assign import ROOTS, assign_mechanisms, classes_of
+from scm.tables import validate_table
+from scm.thresholds import MAX_LEVELS, SELECTION_MARGIN
 
-CONTINUOUS = ("linear", "mlp", "auto")
-ROOTS = ("empirical", "gaussian")
-NAMES = (*CONTINUOUS, "categorical", *ROOTS)
-DEFAULT_OPTIONS: dict[str, Any] = {
-    "root": "empirical",        # root nodes: resample observed values, or "gaussian" fit
-    "noise": "empirical",       # additive noise: bootstrap residuals, or "gaussian" N(0, residual std)
-    "discrete": (),             # nodes to treat as discrete in addition to those detected
-    "max_categories": 10,       # integer/bool columns with at most this many values are discrete
-    "C": 1.0,                   # inverse L2 strength of the categorical (logistic) mechanism
-    "hidden": (64, 64), "lr": 3e-3, "batch_size": 256, "max_epochs": 500, "max_steps": 4000, "patience": 20,
-    "val_fraction": 0.2,        # mlp training (see scm.mechanisms.mlp)
-    "holdout": 0.2, "margin": 0.05,  # auto selection (see scm.mechanisms.selection)
-}
 _MLP_KEYS = ("hidden", "lr", "batch_size", "max_epochs", "max_steps", "patience", "val_fraction")
+_NOT_FITTED = "this SCM is not fitted yet; call fit(data) first"
 
 
-class SCM:
-    """Structural causal model over the columns of a table, on a given DAG (sklearn estimator contract).
+class SCM(BaseEstimator):
+    """Structural causal model over the columns of a table, on a given DAG (a scikit-learn estimator).
 
-    `mechanisms`: "linear" (OLS + additive noise), "mlp" (additive-noise MLP), "auto" (per node,
-    an MLP only when it beats linear by `margin` in held-out MSE), or a dict node -> name (nodes
-    missing from the dict get "linear"; names also "categorical", and for roots "empirical" /
-    "gaussian"). Discrete nodes (named in `discrete`, or integer/bool columns with at most
-    `max_categories` values, or non-numeric columns) get a categorical mechanism. Additive noise is
-    sampled by bootstrapping the fitted residuals (`noise="empirical"`, default) or from N(0, std)
-    (`noise="gaussian"`); roots resample their observed values (`root="empirical"`, default) or
-    draw from a fitted Gaussian. Other options: see `DEFAULT_OPTIONS`.
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        The DAG; its nodes name columns of the data.
+    mechanisms : str or dict
+        "linear" (OLS + additive noise), "mlp" (additive-noise MLP), "auto" (per node, an MLP only
+        when it beats linear by `margin` in held-out MSE), or a dict node -> name (nodes missing from
+        it get "linear"; names also "categorical", and for roots "empirical" / "gaussian").
+    seed : int
+        Seed of fitting and of the queries' default random streams.
+    device : str
+        Torch device of the MLP mechanisms ("auto": CUDA if present).
+    root : {"empirical", "gaussian"}
+        Roots resample their observed values, or draw from a fitted Gaussian.
+    additive_noise : {"empirical", "gaussian"}
+        Additive noise bootstraps the fitted residuals, or draws from N(0, residual std).
+    discrete : list
+        Nodes to treat as discrete besides those detected: non-numeric or boolean columns, and
+        whole-number columns with at most `max_categories` levels (`scm.tables.is_discrete`).
+        Discrete nodes get a categorical (multinomial logistic) mechanism.
+    max_categories : int
+        Overrides `scm.thresholds.MAX_LEVELS` for this model.
+    C : float
+        Inverse L2 strength of the categorical mechanism.
+    hidden, lr, batch_size, max_epochs, max_steps, patience, val_fraction
+        MLP training (see `scm.mechanisms.mlp`).
+    holdout, margin : float
+        "auto" selection (see `scm.mechanisms.selection`).
     """
 
     def __init__(self, graph: nx.DiGraph, mechanisms: str | Mapping[Hashable, str] = "linear", *, seed: int = 0,
-                 device: str = "auto", **mechanism_options: Any) -> None:
-        self.graph = graph
-        self.mechanisms = mechanisms
-        self.seed = seed
-        self.device = device
-        self.mechanism_options = mechanism_options
+                 device: str = "auto", root: str = "empirical", additive_noise: str = "empirical", discrete: Any = (),
+                 max_categories: int = MAX_LEVELS, C: float = 1.0, hidden: tuple[int, ...] = (64, 64),
+                 lr: float = 3e-3, batch_size: int = 256, max_epochs: int = 500, max_steps: int = 4000,
+                 patience: int = 20, val_fraction: float = 0.2, holdout: float = 0.2,
+                 margin: float = SELECTION_MARGIN, **unknown: Any) -> None:
+        if unknown:
+            known = sorted(set(self._get_param_names()) - {"graph", "mechanisms"})
+            raise ValueError(f"unknown mechanism option(s) {sorted(unknown)}; known: {known}")
+        self.graph, self.mechanisms, self.seed, self.device = graph, mechanisms, seed, device
+        self.root, self.additive_noise, self.discrete = root, additive_noise, discrete
+        self.max_categories, self.C = max_categories, C
+        self.hidden, self.lr, self.batch_size, self.max_epochs = hidden, lr, batch_size, max_epochs
+        self.max_steps, self.patience, self.val_fraction = max_steps, patience, val_fraction
+        self.holdout, self.margin = holdout, margin
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, data: pd.DataFrame) -> "SCM":
-        """Fit one mechanism per node on `data` (a DataFrame with a column per node; extra columns ignored)."""
+    def fit(self, data: pd.DataFrame) -> SCM:
+        """Fit one mechanism per node.
+
+        Parameters
+        ----------
+        data : DataFrame
+            A column per node; extra columns are ignored.
+
+        Returns
+        -------
+        SCM
+            self, with `mechanisms_`, `classes_` (discrete nodes' classes), `order_`, `parents_` and
+            `selection_scores_` (held-out MSEs of the "auto" choices).
+        """
         validate_dag(self.graph, "graph")
-        options = self._options()
-        nodes = list(self.graph.nodes)
+        self._check_options()
         if not isinstance(data, pd.DataFrame):
             raise ValueError(f"data must be a pandas DataFrame with a column per node; got {type(data).__name__}")
-        missing = [node for node in nodes if node not in data.columns]
+        missing = [node for node in self.graph.nodes if node not in data.columns]
         if missing:
             raise ValueError(f"data lacks columns for node(s) {missing}; it has columns {list(data.columns)}")
-        names, discrete = self._node_kinds(data, options)
-        continuous = [node for node in nodes if node not in discrete]
+        declared = [self.discrete] if isinstance(self.discrete, str) else self.discrete
+        names, discrete = assign_mechanisms(self.graph, self.mechanisms, data, declared, self.max_categories, self.root)
+        continuous = [node for node in self.graph.nodes if node not in discrete]
         if continuous:
             validate_table(data[continuous], name="data")
-        self.classes_ = {node: _classes(data[node], node) for node in nodes if node in discrete}
+        self.classes_ = {node: classes_of(data[node], node) for node in self.graph.nodes if node in discrete}
         self._init_structure(self.graph)
         values = self._encode(data, "data")
         rng = np.random.default_rng(self.seed)
-        self.mechanisms_, self.selection_scores_ = {}, {}
+        self.mechanisms_: dict[Hashable, Mechanism] = {}
+        self.selection_scores_: dict[Hashable, dict[str, float]] = {}
         for node in self.order_:
             X, y = self._design(values, node, len(data)), values[node]
-            name = names[node]
-            if name == "auto":
-                mlp = {key: options[key] for key in _MLP_KEYS}
+            if names[node] == "auto":
                 self.mechanisms_[node], self.selection_scores_[node] = select_mechanism(
-                    X, y, rng, noise=options["noise"], holdout=options["holdout"], margin=options["margin"],
-                    device=self.device, name=str(node), **mlp)
+                    X, y, rng, noise=self.additive_noise, holdout=self.holdout, margin=self.margin, device=self.device,
+                    name=str(node), **self._mlp_options())
             else:
-                self.mechanisms_[node] = self._make(name, node, options).fit(X, y, rng)
+                self.mechanisms_[node] = self._make(names[node], node).fit(X, y, rng)
         return self
 
     @classmethod
-    def from_mechanisms(cls, graph: nx.DiGraph, mechanisms: Mapping[Hashable, Mechanism], *,
-                        seed: int = 0) -> "SCM":
-        """A fitted SCM of continuous nodes from already fitted mechanisms (design columns = sorted parents)."""
+    def from_mechanisms(cls, graph: nx.DiGraph, mechanisms: Mapping[Hashable, Mechanism], *, seed: int = 0) -> SCM:
+        """A fitted SCM of continuous nodes from already fitted mechanisms (design columns = sorted parents).
+
+        Parameters
+        ----------
+        graph : networkx.DiGraph
+            The DAG.
+        mechanisms : dict
+            Node -> fitted `Mechanism`, one per node.
+        seed : int
+            Default seed of the queries.
+        """
         validate_dag(graph, "graph")
         missing = [node for node in graph.nodes if node not in mechanisms]
         if missing:
@@ -97,76 +146,27 @@ class SCM:
         model.selection_scores_ = {}
         return model
 
-    def _options(self) -> dict[str, Any]:
-        unknown = sorted(set(self.mechanism_options) - set(DEFAULT_OPTIONS))
-        if unknown:
-            raise ValueError(f"unknown mechanism option(s) {unknown}; known: {sorted(DEFAULT_OPTIONS)}")
-        options = {**DEFAULT_OPTIONS, **self.mechanism_options}
-        for key, allowed in (("root", ROOTS), ("noise", ("empirical", "gaussian"))):
-            if options[key] not in allowed:
-                raise ValueError(f"{key} must be one of {list(allowed)}; got {options[key]!r}")
-        if not 0.0 < options["holdout"] < 1.0:
-            raise ValueError(f"holdout must be in (0, 1); got {options['holdout']!r}")
-        if not 0.0 <= options["margin"] < 1.0:
-            raise ValueError(f"margin must be in [0, 1); got {options['margin']!r}")
-        if isinstance(options["discrete"], str):
-            options["discrete"] = [options["discrete"]]
-        resolve_device(self.device)
-        MLPMechanism(**{key: options[key] for key in _MLP_KEYS})  # checks the mlp options before any fitting
-        return options
+    def _mlp_options(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in _MLP_KEYS}
 
-    def _node_kinds(self, data: pd.DataFrame, options: dict[str, Any]) -> tuple[dict, set]:
-        """Each node's mechanism name, and the set of discrete nodes."""
-        nodes = list(self.graph.nodes)
-        spec = self.mechanisms
-        if isinstance(spec, str):
-            if spec not in CONTINUOUS:
-                raise ValueError(f"mechanisms must be one of {list(CONTINUOUS)} or a dict node -> name; got {spec!r}")
-            named: dict = {}
-        elif isinstance(spec, Mapping):
-            unknown = [node for node in spec if node not in self.graph]
-            if unknown:
-                raise ValueError(f"mechanisms names unknown node(s) {unknown}; nodes are {nodes}")
-            bad = {node: name for node, name in spec.items() if name not in NAMES}
-            if bad:
-                raise ValueError(f"unknown mechanism name(s) {bad}; known: {list(NAMES)}")
-            named = dict(spec)
-        else:
-            raise ValueError(f"mechanisms must be a string or a dict node -> name; got {type(spec).__name__}")
-        declared = list(options["discrete"])
-        unknown = [node for node in declared if node not in self.graph]
-        if unknown:
-            raise ValueError(f"discrete names unknown node(s) {unknown}; nodes are {nodes}")
-        names, discrete = {}, set()
-        for node in nodes:
-            name = named.get(node, spec if isinstance(spec, str) else "linear")
-            is_root = self.graph.in_degree(node) == 0
-            if name == "categorical" or node in declared:
-                if node in named and name != "categorical":
-                    raise ValueError(f"node {node!r} is declared discrete but given mechanism {name!r}")
-                name = "categorical"
-            elif node not in named and _looks_discrete(data[node], options["max_categories"]):
-                name = "categorical"
-            elif not pd.api.types.is_numeric_dtype(data[node]):
-                raise ValueError(f"node {node!r} has non-numeric values but mechanism {name!r}; "
-                                 "use 'categorical' or numeric values")
-            if name == "categorical":
-                discrete.add(node)
-            elif is_root and name not in ROOTS:
-                name = options["root"]
-            elif not is_root and name in ROOTS:
-                raise ValueError(f"node {node!r} has parents; {name!r} is only for root nodes")
-            names[node] = name
-        return names, discrete
+    def _check_options(self) -> None:
+        for key, allowed in (("root", ROOTS), ("additive_noise", ("empirical", "gaussian"))):
+            if getattr(self, key) not in allowed:
+                raise ValueError(f"{key} must be one of {list(allowed)}; got {getattr(self, key)!r}")
+        if not 0.0 < self.holdout < 1.0:
+            raise ValueError(f"holdout must be in (0, 1); got {self.holdout!r}")
+        if not 0.0 <= self.margin < 1.0:
+            raise ValueError(f"margin must be in [0, 1); got {self.margin!r}")
+        choose_device(self.device)
+        MLPMechanism(**self._mlp_options())  # checks the mlp options before any fitting
 
-    def _make(self, name: str, node: Hashable, options: dict[str, Any]) -> Mechanism:
+    def _make(self, name: str, node: Hashable) -> Mechanism:
         if name == "linear":
-            return LinearMechanism(noise=options["noise"])
+            return LinearMechanism(noise=self.additive_noise)
         if name == "mlp":
-            return MLPMechanism(noise=options["noise"], device=self.device, name=str(node),
-                                **{key: options[key] for key in _MLP_KEYS})
+            return MLPMechanism(noise=self.additive_noise, device=self.device, name=str(node), **self._mlp_options())
         if name == "categorical":
-            return CategoricalMechanism(C=options["C"])
+            return CategoricalMechanism(C=self.C)
         return EmpiricalRoot() if name == "empirical" else GaussianRoot()
 
     def _init_structure(self, graph: nx.DiGraph) -> None:
@@ -237,47 +237,46 @@ class SCM:
         return self._encode(rows, name)
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "mechanisms_"):
-            raise ValueError("this SCM is not fitted yet; call fit(data) first")
+        """Raise sklearn's NotFittedError (a ValueError) before `fit`."""
+        check_is_fitted(self, "mechanisms_", msg=_NOT_FITTED)
 
     # ------------------------------------------------------------------ interventions
     def _parse_do(self, do: Mapping, n: int, rng: np.random.Generator) -> dict:
         """Resolve `do` into node -> ("set", values) or ("shift", deltas), arrays of length n."""
         if not isinstance(do, Mapping):
             raise ValueError(f"do must be a dict node -> value; got {type(do).__name__}")
-        nodes = list(self.graph_.nodes)
         unknown = [node for node in do if node not in self.graph_]
         if unknown:
-            raise ValueError(f"do names unknown node(s) {unknown}; nodes are {nodes}")
+            raise ValueError(f"do names unknown node(s) {unknown}; nodes are {list(self.graph_.nodes)}")
         parsed = {}
         for node, spec in do.items():
-            kind, payload = "set", spec
-            if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], str):
-                kind, payload = spec
-                if kind not in ("shift", "soft"):
-                    raise ValueError(f"do[{node!r}]: intervention kind must be 'shift' or 'soft'; got {kind!r}")
-            if kind == "soft":
-                payload = _draw(payload, rng, n, node)
-            discrete = node in self.classes_
-            if discrete and kind == "shift":
-                raise ValueError(f"do[{node!r}]: node {node!r} is discrete; a shift intervention needs a "
-                                 "continuous node (use a hard value among its classes)")
-            array = np.asarray(payload, dtype=object if discrete else None)
-            if array.ndim == 0:
-                array = np.full(n, array.item(), dtype=array.dtype)
-            if array.shape != (n,):
-                raise ValueError(f"do[{node!r}] must be a scalar or an array of length {n}; got shape {array.shape}")
-            if discrete:
-                parsed[node] = ("set", self._codes(array, node, f"do[{node!r}]"))
-                continue
-            try:
-                array = array.astype(np.float64)
-            except (TypeError, ValueError):
-                raise ValueError(f"do[{node!r}]: node {node!r} is continuous; values must be numbers") from None
-            if not np.isfinite(array).all():
-                raise ValueError(f"do[{node!r}] contains NaN or infinite values")
-            parsed[node] = ("shift" if kind == "shift" else "set", array)
+            value = as_intervention(spec, node)
+            if isinstance(value, Soft):
+                value = value.draw(rng, n)
+            parsed[node] = self._do_values(node, value, n)
         return parsed
+
+    def _do_values(self, node: Hashable, value: Any, n: int) -> tuple[str, np.ndarray]:
+        """("set", values) for a hard value, ("shift", deltas) for a `Shift`, checked against the node."""
+        kind, payload = ("shift", value.delta) if isinstance(value, Shift) else ("set", value)
+        discrete = node in self.classes_
+        if discrete and kind == "shift":
+            raise ValueError(f"do[{node!r}]: node {node!r} is discrete; a shift intervention needs a "
+                             "continuous node (use a hard value among its classes)")
+        array = np.asarray(payload, dtype=object if discrete else None)
+        if array.ndim == 0:
+            array = np.full(n, array.item(), dtype=array.dtype)
+        if array.shape != (n,):
+            raise ValueError(f"do[{node!r}] must be a scalar or an array of length {n}; got shape {array.shape}")
+        if discrete:
+            return "set", self._codes(array, node, f"do[{node!r}]")
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"do[{node!r}]: node {node!r} is continuous; values must be numbers") from None
+        if not np.isfinite(array).all():
+            raise ValueError(f"do[{node!r}] contains NaN or infinite values")
+        return kind, array
 
     def _propagate(self, noise: dict, do: dict) -> dict:
         values: dict = {}
@@ -292,21 +291,35 @@ class SCM:
                 values[node] = values[node] + payload
         return values
 
-    def _draw_noise(self, n: int, rng: np.random.Generator) -> dict:
-        return {node: self.mechanisms_[node].sample_noise(n, rng) for node in self.order_}
-
+    # ------------------------------------------------------------------ queries
     def sample(self, n: int, seed: int | None = None) -> pd.DataFrame:
         """Draw `n` observational rows (same seed, same exogenous noise as `intervene`)."""
         return self.intervene({}, n, seed)
 
     def intervene(self, do: Mapping, n: int, seed: int | None = None) -> pd.DataFrame:
-        """Draw `n` rows under `do`: node -> value (hard; scalar or length-n array), ("shift", delta)
-        (added to the node's structural equation), or ("soft", dist) (the mechanism replaced by
-        `dist`: a callable rng, n -> values, or a frozen scipy.stats distribution)."""
+        """Draw `n` rows under the intervention `do`.
+
+        Parameters
+        ----------
+        do : dict
+            Node -> a hard value (a scalar, or an array of length n), `scm.Shift(delta)` (added to
+            the output of the node's structural equation) or `scm.Soft(distribution)` (the equation
+            replaced by draws: a callable ``(rng, n) -> values`` or a frozen scipy distribution).
+        n : int
+            Number of rows.
+        seed : int, optional
+            Seed of the exogenous noise (default: the model's); the same seed gives the same noise
+            under every `do`.
+
+        Returns
+        -------
+        DataFrame
+            One column per node.
+        """
         self._check_fitted()
         n = _positive_int(n, "n")
         rng = np.random.default_rng(self.seed if seed is None else seed)
-        noise = self._draw_noise(n, rng)
+        noise = {node: self.mechanisms_[node].sample_noise(n, rng) for node in self.order_}
         return self._decode(self._propagate(noise, self._parse_do(do, n, rng)))
 
     def noise(self, rows: pd.DataFrame, seed: int | None = None) -> pd.DataFrame:
@@ -323,8 +336,23 @@ class SCM:
                 for node in self.order_}
 
     def counterfactual(self, rows: pd.DataFrame, do: Mapping, seed: int | None = None) -> pd.DataFrame:
-        """Each row's counterfactual under `do`: abduct its noise, apply `do` (values may be length-len(rows)
-        arrays), predict the descendants with the same noise. Index of `rows` is kept."""
+        """Each row's counterfactual under `do`: abduct its noise, apply `do`, predict the descendants.
+
+        Parameters
+        ----------
+        rows : DataFrame
+            Factual rows, a column per node.
+        do : dict
+            As in `intervene`, arrays of length len(rows). A `Shift` moves each row's own equation
+            output; a `Soft` gives each row a fresh draw, independent of the row (its other noises kept).
+        seed : int, optional
+            Seed of the discrete nodes' abducted noise and of `Soft` draws (default: the model's).
+
+        Returns
+        -------
+        DataFrame
+            The counterfactual rows, with the index of `rows`.
+        """
         values = self._rows(rows, "rows")
         noise = self._abduct(values, seed)
         rng = np.random.default_rng(self.seed if seed is None else seed)
@@ -332,7 +360,19 @@ class SCM:
 
     def ate(self, treatment: Hashable, outcome: Hashable, values: tuple = (1.0, 0.0), n: int = 10000,
             seed: int | None = None) -> float:
-        """E[outcome | do(treatment=a)] - E[outcome | do(treatment=b)] by simulation with common noise."""
+        """E[outcome | do(treatment=a)] - E[outcome | do(treatment=b)] by simulation with common noise.
+
+        Parameters
+        ----------
+        treatment, outcome : node
+            The intervened node and the node whose mean is compared.
+        values : (a, b)
+            The two treatment values.
+        n : int
+            Rows simulated under each.
+        seed : int, optional
+            Seed of the common noise.
+        """
         self._check_fitted()
         for label, node in (("treatment", treatment), ("outcome", outcome)):
             if node not in self.graph_:
@@ -343,31 +383,6 @@ class SCM:
             raise ValueError(f"values must be a pair (a, b); got {values!r}")
         a, b = (self.intervene({treatment: v}, n, seed)[outcome].astype(float).mean() for v in values)
         return float(a - b)
-
-
-def _looks_discrete(column: pd.Series, max_categories: int) -> bool:
-    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-        return True
-    return pd.api.types.is_integer_dtype(column) and column.nunique() <= max_categories
-
-
-def _classes(column: pd.Series, node: Hashable) -> np.ndarray:
-    if column.isna().any():
-        raise ValueError(f"data contains missing values in column {node!r}")
-    classes = np.array(sorted(column.unique().tolist()))
-    if len(classes) < 2:
-        raise ValueError(f"data column {node!r} is constant; a discrete node needs at least 2 classes")
-    return classes
-
-
-def _draw(dist: Callable | Any, rng: np.random.Generator, n: int, node: Hashable) -> np.ndarray:
-    """Values of a soft intervention: dist(rng, n) for a callable, dist.rvs for a scipy frozen distribution."""
-    if hasattr(dist, "rvs"):
-        return np.asarray(dist.rvs(size=n, random_state=rng))
-    if callable(dist):
-        return np.asarray(dist(rng, n))
-    raise ValueError(f"do[{node!r}]: a soft intervention needs a callable rng, n -> values or a "
-                     f"scipy.stats frozen distribution; got {type(dist).__name__}")
 
 
 def _positive_int(n: Any, name: str) -> int:

@@ -14,8 +14,10 @@ A discovered graph stays a plain `networkx.DiGraph`; the record rides on it as
 """
 from __future__ import annotations
 
+import copy
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any, Hashable
+from typing import Any
 
 import networkx as nx
 import pandas as pd
@@ -92,3 +94,15 @@ def notes_of(graph: nx.DiGraph) -> DiscoveryNotes:
     notes = graph.graph.get("notes")
     return notes if isinstance(notes, DiscoveryNotes) else DiscoveryNotes(method="given")
 
+
+
+def copy_notes(source: nx.DiGraph, target: nx.DiGraph) -> None:
+    """Give `target` its own copy of the notes on `source` (``graph.copy()`` would share the one record).
+
+    Parameters
+    ----------
+    source, target : networkx.DiGraph
+        The graph whose notes are copied, and the graph derived from it that receives them.
+    """
+    if "notes" in source.graph:
+        target.graph["notes"] = copy.deepcopy(source.graph["notes"])

@@ -13,8 +13,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from scm._validate import validate_table
 from scm.graph import to_adjacency, validate_dag
+from scm.tables import validate_table
 
 
 def order_alignment(adjacency: np.ndarray, scores: np.ndarray, tol: float = 0.0) -> float:

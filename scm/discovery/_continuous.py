@@ -6,7 +6,8 @@ knowledge masks, and the conversion of a weight matrix into a DAG.
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import networkx as nx
 import numpy as np
@@ -14,6 +15,7 @@ import scipy.linalg
 import torch
 
 from scm.knowledge import Knowledge
+from scm.notes import DiscoveryNotes
 
 T = TypeVar("T")
 
@@ -121,12 +123,13 @@ def masks(knowledge: Knowledge | None, d: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def weights_to_dag(weights: np.ndarray, names: Sequence[str], w_threshold: float, required: np.ndarray,
-                   method: dict) -> nx.DiGraph:
+                   method: str, settings: dict) -> nx.DiGraph:
     """Threshold |W| < w_threshold to zero (required edges kept) and return the weighted DAG.
 
     Continuous methods end with h small but not zero; if thresholding leaves a cycle, its
     weakest non-required edge is dropped until none remains, and the dropped edges are
-    recorded in g.graph["method"]["cycle_edges_dropped"].
+    recorded in the notes' ``diagnostics["cycle_edges_dropped"]``. `method` and `settings`
+    (with `w_threshold` added) name the method in the notes.
     """
     kept = np.where((np.abs(weights) >= w_threshold) | (required > 0), weights, 0.0)
     g = nx.DiGraph()
@@ -146,9 +149,9 @@ def weights_to_dag(weights: np.ndarray, names: Sequence[str], w_threshold: float
         u, v = min(free, key=lambda e: abs(g.edges[e]["weight"]))
         g.remove_edge(u, v)
         dropped.append((u, v))
-    g.graph["method"] = {**method, "w_threshold": w_threshold}
+    notes = g.graph["notes"] = DiscoveryNotes(method, {**settings, "w_threshold": w_threshold})
     if dropped:
-        g.graph["method"]["cycle_edges_dropped"] = dropped
+        notes.diagnostics["cycle_edges_dropped"] = dropped
     return g
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import random
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
 
 from scm.graph import from_causallearn
 from scm.knowledge import Knowledge
+from scm.notes import DiscoveryNotes
+from scm.thresholds import LINGAM_THRESHOLD, PC_ALPHA
 
 CI_TESTS = ("fisherz", "kci", "chisq", "gsq")
 SCORES = ("local_score_BIC", "local_score_BIC_from_cov", "local_score_BDeu")
@@ -55,12 +58,12 @@ def _score_search(search: Callable[[], Any], names: Sequence[str]) -> nx.DiGraph
 
 
 def pc(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None = None, *,
-       alpha: float = 0.05, indep_test: str = "fisherz", stable: bool = True) -> nx.DiGraph:
+       alpha: float = PC_ALPHA, indep_test: str = "fisherz", stable: bool = True) -> nx.DiGraph:
     """PC (Spirtes & Glymour) via causal-learn: alpha 0.05, Fisher-z test, order-independent.
 
     Knowledge goes to causal-learn, which removes forbidden adjacencies and orients required
     edges it keeps; a required edge whose endpoints tested independent is added afterwards
-    and listed in g.graph["method"]["required_added"].
+    and listed in the notes' ``diagnostics["required_added"]``.
     """
     from causallearn.graph.GraphNode import GraphNode
     from causallearn.search.ConstraintBased.PC import pc as cl_pc
@@ -75,12 +78,12 @@ def pc(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None = N
     result = cl_pc(values, alpha, indep_test, stable, background_knowledge=bk,
                    show_progress=False, node_names=list(names))
     g = from_causallearn(result.G, names)
-    g.graph["method"] = {"name": "pc", "alpha": alpha, "indep_test": indep_test, "stable": stable}
+    notes = g.graph["notes"] = DiscoveryNotes("pc", {"alpha": alpha, "indep_test": indep_test, "stable": stable})
     added = [(u, v) for u, v in sorted(knowledge.required) if not g.has_edge(u, v)] if knowledge else []
     for u, v in added:
         g.add_edge(u, v)
     if added:
-        g.graph["method"]["required_added"] = added
+        notes.diagnostics["required_added"] = added
     return g
 
 
@@ -92,7 +95,7 @@ def ges(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None = 
     _refuse_knowledge("ges", knowledge)
     _check_score(score)
     g = _score_search(lambda: cl_ges(values, score_func=score, maxP=max_parents, node_names=list(names))["G"], names)
-    g.graph["method"] = {"name": "ges", "score": score, "max_parents": max_parents}
+    g.graph["notes"] = DiscoveryNotes("ges", {"score": score, "max_parents": max_parents})
     return g
 
 
@@ -105,7 +108,7 @@ def boss(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None =
     _check_score(score)
     with _python_random(seed):
         g = _score_search(lambda: cl_boss(values, score_func=score, verbose=False, node_names=list(names)), names)
-    g.graph["method"] = {"name": "boss", "score": score, "seed": seed}
+    g.graph["notes"] = DiscoveryNotes("boss", {"score": score, "seed": seed})
     return g
 
 
@@ -119,19 +122,19 @@ def grasp(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None 
     with _python_random(seed):
         g = _score_search(lambda: cl_grasp(values, score_func=score, depth=depth, verbose=False, node_names=list(names)),
                           names)
-    g.graph["method"] = {"name": "grasp", "score": score, "depth": depth, "seed": seed}
+    g.graph["notes"] = DiscoveryNotes("grasp", {"score": score, "depth": depth, "seed": seed})
     return g
 
 
 def lingam(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None = None, *,
-           w_threshold: float = 0.05, seed: int = 0) -> nx.DiGraph:
+           w_threshold: float = LINGAM_THRESHOLD, seed: int = 0) -> nx.DiGraph:
     """DirectLiNGAM (Shimizu et al. 2011) via causal-learn; a DAG with `weight` per edge.
 
     Needs non-Gaussian noise. After causal-learn's adaptive-lasso pruning, an edge is kept
     when its standardised coefficient |b| * sd(cause) / sd(effect) is >= `w_threshold`
     (default 0.05), which does not depend on the units of the columns. Tiers are passed as
     prior knowledge; required/forbidden edges raise (LiNGAM's prior is about paths).
-    g.graph["causal_order"] holds the estimated causal order (first = most upstream).
+    The notes' ``causal_order`` holds the estimated causal order (first = most upstream).
     """
     from causallearn.search.FCMBased.lingam import DirectLiNGAM
 
@@ -153,7 +156,7 @@ def lingam(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None
     g.add_nodes_from(names)
     for i, j in zip(*np.nonzero(coef)):
         g.add_edge(names[i], names[j], weight=float(coef[i, j]))
-    g.graph["method"] = {"name": "lingam", "w_threshold": w_threshold, "seed": seed}
-    g.graph["causal_order"] = [names[k] for k in model.causal_order_]
+    g.graph["notes"] = DiscoveryNotes("lingam", {"w_threshold": w_threshold, "seed": seed},
+                                      causal_order=[names[k] for k in model.causal_order_])
     return g
 

@@ -2,22 +2,25 @@
 
 Same algorithm and defaults as the authors' `dagma/linear.py`: h_s(W) = -log det(sI - W∘W)
 + d log s; T = 5 outer steps minimising mu (1/2 tr((I-W)^T S (I-W)) + lambda1 |W|_1) + h_s(W)
-with Adam (betas 0.99, 0.999, lr 3e-4), mu from 1 shrinking by 0.1, s = [1, .9, .8, .7, .6],
+with Adam (`scm.fitting.Adam`; betas 0.99, 0.999, lr 3e-4), mu from 1 shrinking by 0.1, s = [1, .9, .8, .7, .6],
 3e4 iterations per warm step and 6e4 for the last, stopping early when the objective moves
 by <= 1e-6 (relative) between checkpoints 1000 iterations apart; leaving the M-matrix
 domain halves the step (or restarts the step with s + 0.1 and half the rate).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import torch
 
 from scm.discovery._continuous import Backend, centred_covariance, masks, weights_to_dag
+from scm.fitting import Adam
 from scm.knowledge import Knowledge
+from scm.thresholds import WEIGHT_THRESHOLD
 
 
 @dataclass
@@ -25,11 +28,11 @@ class _Problem:
     """The fixed pieces of one DAGMA fit."""
 
     xp: Backend
-    cov: object
-    eye: object
+    cov: Any
+    eye: Any
     lambda1: float
-    keep: object  # 0 for forbidden entries and the diagonal
-    unpenalised: object  # 1 for required entries (their L1 term is reversed, as in the reference)
+    keep: Any  # 0 for forbidden entries and the diagonal
+    unpenalised: Any  # 1 for required entries (their L1 term is reversed, as in the reference)
     checkpoint: int = 1000
     tol: float = 1e-6
 
@@ -43,8 +46,8 @@ class _Problem:
     def minimize(self, w, mu: float, iters: int, s: float, lr: float, beta1: float, beta2: float):
         """Adam on the mu-weighted objective at fixed s; (w, False) when W leaves the domain."""
         xp = self.xp
-        m, v = 0 * w, 0 * w
-        grad = None
+        adam = Adam(w, beta1, beta2)
+        grad: Any = None
         obj_prev = 1e16
         l1_sign = mu * self.lambda1 * (1.0 - 2.0 * self.unpenalised)  # required edges: L1 pull reversed
         for it in range(1, iters + 1):
@@ -63,11 +66,7 @@ class _Problem:
             g_obj *= -mu
             g_obj += l1_sign * (torch.sign(w) if xp.is_torch else np.sign(w))
             g_obj += 2 * w * inv.T
-            m *= beta1
-            m += (1 - beta1) * g_obj
-            v *= beta2
-            v += (1 - beta2) * g_obj * g_obj
-            grad = (m / (1 - beta1 ** it)) / ((v / (1 - beta2 ** it)) ** 0.5 + 1e-8)
+            grad = adam.direction(g_obj)
             w = w - lr * grad
             w *= self.keep
             if it % self.checkpoint == 0 or it == iters:
@@ -108,7 +107,7 @@ def dagma_weights(values: np.ndarray, *, lambda1: float = 0.03, T: int = 5, mu_i
 
 
 def dagma(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None = None, *,
-          lambda1: float = 0.03, w_threshold: float = 0.3, T: int = 5, warm_iter: int = 30000,
+          lambda1: float = 0.03, w_threshold: float = WEIGHT_THRESHOLD, T: int = 5, warm_iter: int = 30000,
           max_iter: int = 60000, lr: float = 3e-4, device: torch.device | str = "cpu") -> nx.DiGraph:
     """Linear DAGMA DAG with `weight` per edge (published defaults; threshold 0.3).
 
@@ -125,4 +124,4 @@ def dagma(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None 
     weights = dagma_weights(values, lambda1=lambda1, T=T, warm_iter=warm_iter, max_iter=max_iter, lr=lr,
                             allowed=allowed, required=required, device=device)
     return weights_to_dag(weights, names, w_threshold, required,
-                          {"name": "dagma", "lambda1": lambda1, "T": T, "lr": lr})
+                          "dagma", {"lambda1": lambda1, "T": T, "lr": lr})

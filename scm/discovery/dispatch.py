@@ -4,27 +4,30 @@ Which method for learned latents? Prefer a scale-invariant one (`pc`, `boss`, `g
 `ges`). Continuous-optimisation methods (`notears`, `dagma`, and the `sortnregress`
 baseline) exploit marginal variances that grow along the causal order in simulated data
 (Reisach et al. 2021, "Beware of the simulated DAG!"); learned latents have arbitrary
-scales, and standardising removes the pattern these methods lean on. The diagnostics
-stored in g.graph["diagnostics"] (variances and R^2 of each column from all others) let
+scales, and standardising removes the pattern these methods lean on. The diagnostics in
+``scm.notes_of(g).diagnostics`` (variances and R^2 of each column from all others) let
 a user see whether such a pattern is present.
 """
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from scm._validate import validate_table
+from scm.device import choose_device
 from scm.discovery.causallearn_methods import boss, ges, grasp, lingam, pc
 from scm.discovery.dagma import dagma
 from scm.discovery.notears import notears
 from scm.discovery.notears_mlp import notears_mlp
 from scm.discovery.sortnregress import sortnregress
 from scm.knowledge import make_knowledge
+from scm.notes import notes_of
 from scm.sortability import r2_scores
+from scm.tables import validate_table
 
 METHODS: dict[str, Callable[..., nx.DiGraph]] = {
     "pc": pc,
@@ -80,9 +83,7 @@ def prepare_options(method: str, values: np.ndarray, names: list[str], *, alpha:
     if "seed" in accepted:
         opts.setdefault("seed", seed)
     if "device" in accepted:
-        from encoders.device import resolve_device
-
-        opts["device"] = resolve_device(device)
+        opts["device"] = choose_device(device)
     return knowledge, opts
 
 
@@ -90,16 +91,34 @@ def discover(data: pd.DataFrame | np.ndarray, method: str = "pc", *, alpha: floa
              indep_test: str | None = None, required: Iterable | None = None, forbidden: Iterable | None = None,
              tiers: Sequence[Sequence] | None = None, seed: int = 0, device: str = "auto",
              **options: Any) -> nx.DiGraph:
-    """Learn a causal graph over the columns of `data` with `method` (see METHODS).
+    """Learn a causal graph over the columns of `data` with `method`.
 
-    pc/ges/boss/grasp return a CPDAG (undirected edges marked `undirected=True`, never
-    oriented silently); lingam/notears/notears-mlp/dagma/sortnregress return a DAG with
-    `weight`. `alpha` (default 0.05) and `indep_test` (default "fisherz"; "kci", "chisq",
-    "gsq") are PC's. `required`/`forbidden` are (cause, effect) lists, `tiers` a list of
-    lists where later tiers cannot cause earlier ones. `seed` reaches the methods that draw
-    random numbers (boss, grasp, lingam, notears-mlp); `device` ("auto": CUDA if present)
-    the torch-capable ones (notears, notears-mlp, dagma). Other options go to the method.
-    g.graph["method"] records the method and options, g.graph["diagnostics"] the scales.
+    Parameters
+    ----------
+    data : DataFrame or array (n_rows, n_columns)
+        Observations, one column per variable (arrays get columns x0..x{d-1}).
+    method : str
+        One of `METHODS`: "pc", "ges", "boss", "grasp" return a CPDAG (undirected edges marked
+        ``undirected=True``, never oriented silently); "lingam", "notears", "notears-mlp", "dagma",
+        "sortnregress" return a DAG with edge `weight`.
+    alpha, indep_test : optional
+        PC's level (default `scm.thresholds.PC_ALPHA`) and test ("fisherz", "kci", "chisq", "gsq").
+    required, forbidden : iterable of (cause, effect), optional
+        Background knowledge on single edges.
+    tiers : list of lists, optional
+        Later tiers cannot cause earlier ones.
+    seed : int
+        Reaches the methods that draw random numbers (boss, grasp, lingam, notears-mlp).
+    device : str
+        Torch device of notears, notears-mlp and dagma ("auto": CUDA if present).
+    **options
+        Other options of the method.
+
+    Returns
+    -------
+    networkx.DiGraph
+        Every edge has a `confidence` (NaN: the method gives none); ``scm.notes_of(g)`` holds the
+        method, its settings (with ``n_samples`` and the knowledge), and the scale diagnostics.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {sorted(METHODS)}")
@@ -110,10 +129,12 @@ def discover(data: pd.DataFrame | np.ndarray, method: str = "pc", *, alpha: floa
                                       required=required, forbidden=forbidden, tiers=tiers, seed=seed,
                                       device=device, options=options)
     g = run_method(method, values, names, knowledge, opts)
-    g.graph["method"].update({"n_samples": values.shape[0]})
+    notes = notes_of(g)
+    notes.settings["n_samples"] = values.shape[0]
     if not knowledge.empty:
-        g.graph["method"]["knowledge"] = {"required": sorted(knowledge.required),
-                                          "forbidden": sorted(knowledge.forbidden),
-                                          "tiers": [list(t) for t in knowledge.tiers]}
-    g.graph["diagnostics"] = diagnostics(values, names)
+        notes.settings["knowledge"] = {"required": sorted(knowledge.required), "forbidden": sorted(knowledge.forbidden),
+                                       "tiers": [list(t) for t in knowledge.tiers]}
+    notes.diagnostics.update(diagnostics(values, names))
+    for u, v in g.edges:
+        g.edges[u, v].setdefault("confidence", float("nan"))
     return g

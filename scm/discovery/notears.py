@@ -11,15 +11,16 @@ and in torch on a GPU (`device`).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import networkx as nx
 import numpy as np
-import scipy.optimize as sopt
 import torch
 
 from scm.discovery._continuous import Backend, augmented_lagrangian, centred_covariance, h_expm, masks, weights_to_dag
+from scm.fitting import minimize_lbfgsb
 from scm.knowledge import Knowledge
+from scm.thresholds import WEIGHT_THRESHOLD
 
 
 def notears_weights(values: np.ndarray, *, lambda1: float = 0.1, max_iter: int = 100, h_tol: float = 1e-8,
@@ -53,7 +54,7 @@ def notears_weights(values: np.ndarray, *, lambda1: float = 0.1, max_iter: int =
         return loss + 0.5 * rho * h * h + alpha * h + float(l1_both @ w), grad
 
     def solve(w_start: np.ndarray, rho: float, alpha: float) -> np.ndarray:
-        return sopt.minimize(objective, w_start, args=(rho, alpha), method="L-BFGS-B", jac=True, bounds=bounds).x
+        return minimize_lbfgsb(objective, w_start, bounds, rho, alpha)
 
     def h_of(w: np.ndarray) -> float:
         weights = adj(w)
@@ -65,7 +66,7 @@ def notears_weights(values: np.ndarray, *, lambda1: float = 0.1, max_iter: int =
 
 
 def notears(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None = None, *,
-            lambda1: float = 0.1, w_threshold: float = 0.3, max_iter: int = 100, h_tol: float = 1e-8,
+            lambda1: float = 0.1, w_threshold: float = WEIGHT_THRESHOLD, max_iter: int = 100, h_tol: float = 1e-8,
             rho_max: float = 1e16, device: torch.device | str = "cpu") -> nx.DiGraph:
     """Linear NOTEARS DAG with `weight` per edge (defaults as published: lambda1 0.1, threshold 0.3).
 
@@ -80,4 +81,4 @@ def notears(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | Non
     weights = notears_weights(values, lambda1=lambda1, max_iter=max_iter, h_tol=h_tol, rho_max=rho_max,
                               allowed=allowed, l1_mask=1.0 - required, device=device)
     return weights_to_dag(weights, names, w_threshold, required,
-                          {"name": "notears", "lambda1": lambda1, "h_tol": h_tol, "rho_max": rho_max})
+                          "notears", {"lambda1": lambda1, "h_tol": h_tol, "rho_max": rho_max})

@@ -10,15 +10,16 @@ same augmented-Lagrangian schedule, threshold 0.3. Runs in torch (CPU or GPU).
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import networkx as nx
 import numpy as np
-import scipy.optimize as sopt
 import torch
 
 from scm.discovery._continuous import augmented_lagrangian, expm, masks, weights_to_dag
+from scm.fitting import minimize_lbfgsb
 from scm.knowledge import Knowledge
+from scm.thresholds import WEIGHT_THRESHOLD
 
 
 class _MLPs:
@@ -65,7 +66,7 @@ class _MLPs:
 
 
 def notears_mlp(values: np.ndarray, names: Sequence[str], knowledge: Knowledge | None = None, *,
-                hidden: int = 10, lambda1: float = 0.01, lambda2: float = 0.01, w_threshold: float = 0.3,
+                hidden: int = 10, lambda1: float = 0.01, lambda2: float = 0.01, w_threshold: float = WEIGHT_THRESHOLD,
                 max_iter: int = 100, h_tol: float = 1e-8, rho_max: float = 1e16, seed: int = 0,
                 device: torch.device | str = "cpu") -> nx.DiGraph:
     """NOTEARS-MLP DAG; edge `weight` is the first-layer norm A[i, j] (published defaults).
@@ -97,8 +98,7 @@ def notears_mlp(values: np.ndarray, names: Sequence[str], knowledge: Knowledge |
         return float(total.detach()), grad.cpu().numpy()
 
     def solve(start: np.ndarray, rho: float, alpha: float) -> np.ndarray:
-        return sopt.minimize(objective, start, args=(rho, alpha), method="L-BFGS-B", jac=True,
-                             bounds=model.bounds).x
+        return minimize_lbfgsb(objective, start, model.bounds, rho, alpha)
 
     def h_of(flat_np: np.ndarray) -> float:
         a_sq = model.adjacency_sq(model.unpack(torch.as_tensor(flat_np, device=dev)))
@@ -110,5 +110,4 @@ def notears_mlp(values: np.ndarray, names: Sequence[str], knowledge: Knowledge |
                                 restart_from_last=True)
     weights = torch.sqrt(model.adjacency_sq(model.unpack(torch.as_tensor(flat, device=dev)))).cpu().numpy()
     return weights_to_dag(weights, names, w_threshold, required,
-                          {"name": "notears-mlp", "hidden": hidden, "lambda1": lambda1, "lambda2": lambda2,
-                           "seed": seed})
+                          "notears-mlp", {"hidden": hidden, "lambda1": lambda1, "lambda2": lambda2, "seed": seed})

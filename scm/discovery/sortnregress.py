@@ -6,7 +6,7 @@ acyclicity machinery; when it scores well, the benchmark is varsortable, not eas
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import networkx as nx
 import numpy as np
@@ -53,4 +53,4 @@ def sortnregress(values: np.ndarray, names: Sequence[str], knowledge: Knowledge 
         for pos, c in enumerate(covariates):
             if required[c, target] and weights[c, target] == 0:
                 weights[c, target] = ols_coef[pos]
-    return weights_to_dag(weights, names, w_threshold, required, {"name": "sortnregress"})
+    return weights_to_dag(weights, names, w_threshold, required, "sortnregress", {})

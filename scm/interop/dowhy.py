@@ -32,7 +32,7 @@ class _MechanismPrediction(PredictionModel):
         """f(parents) with dowhy's parent column order mapped to ours."""
         return self.mechanism.predict(np.asarray(X, dtype=np.float64)[:, self.order]).reshape(-1, 1)
 
-    def clone(self) -> "_MechanismPrediction":
+    def clone(self) -> _MechanismPrediction:
         """The same fitted mechanism (it is not refitted by dowhy)."""
         return _MechanismPrediction(self.mechanism, self.order)
 
@@ -55,7 +55,7 @@ def to_dowhy(model: SCM) -> gcm.InvertibleStructuralCausalModel:
         theirs = get_ordered_predecessors(graph, node)
         order = np.array([theirs.index(p) for p in model.parents_[node]], dtype=int)
         if not theirs:
-            out.set_causal_mechanism(node, _noise_model(mechanism, shift=mechanism.intercept_))
+            out.set_causal_mechanism(node, _noise_model(mechanism, shift=float(mechanism.predict(np.empty((1, 0)))[0])))
         else:
             if isinstance(mechanism, LinearMechanism):
                 coef = np.zeros(len(theirs))

@@ -18,7 +18,9 @@ try:
 
     _MLE: Any = DiscreteMLE()
 except ImportError:  # older pgmpy: the estimator class itself
-    from pgmpy.estimators import MaximumLikelihoodEstimator as _MLE
+    from pgmpy.estimators import MaximumLikelihoodEstimator
+
+    _MLE = MaximumLikelihoodEstimator
 
 from scm.mechanisms import LinearMechanism
 from scm.model import SCM
@@ -31,7 +33,8 @@ def to_pgmpy_linear(model: SCM) -> LinearGaussianBayesianNetwork:
     residuals' standard deviation.
     """
     model._check_fitted()
-    not_linear = [node for node, m in model.mechanisms_.items() if not isinstance(m, LinearMechanism)]
+    linear = {node: m for node, m in model.mechanisms_.items() if isinstance(m, LinearMechanism)}
+    not_linear = [node for node in model.mechanisms_ if node not in linear]
     if not_linear or model.classes_:
         raise ValueError(f"to_pgmpy_linear needs linear mechanisms on every node; not linear: "
                          f"{sorted({*not_linear, *model.classes_}, key=str)}")
@@ -39,7 +42,7 @@ def to_pgmpy_linear(model: SCM) -> LinearGaussianBayesianNetwork:
     network.add_nodes_from(model.graph_.nodes)
     network.add_edges_from(model.graph_.edges)
     for node in model.order_:
-        mechanism = model.mechanisms_[node]
+        mechanism = linear[node]
         network.add_cpds(LinearGaussianCPD(node, beta=[mechanism.intercept_, *mechanism.coef_],
                                            std=mechanism.std_, evidence=list(model.parents_[node])))
     network.check_model()

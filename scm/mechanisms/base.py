@@ -10,7 +10,7 @@ class Mechanism(ABC):
     """One node's structural equation: fit on (parent design, values), draw noise, evaluate, abduct noise."""
 
     @abstractmethod
-    def fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> "Mechanism":
+    def fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> Mechanism:
         """Fit on a design matrix `X` (n, k) of parent values and the node's values `y` (n,)."""
 
     @abstractmethod
@@ -32,6 +32,8 @@ class AdditiveNoiseMechanism(Mechanism):
     Subclasses implement `_fit_function` and `predict`. Abduction is exact: eps = x - f(parents).
     """
 
+    residuals_: np.ndarray | None  # None where only the noise scale is known (`LinearMechanism.from_parameters`)
+
     def __init__(self, noise: str = "empirical") -> None:
         if noise not in ("empirical", "gaussian"):
             raise ValueError(f"noise must be 'empirical' or 'gaussian'; got {noise!r}")
@@ -45,7 +47,7 @@ class AdditiveNoiseMechanism(Mechanism):
     def predict(self, X: np.ndarray) -> np.ndarray:
         """f(parents): the conditional mean of the node given its parent design `X`."""
 
-    def fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> "AdditiveNoiseMechanism":
+    def fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> AdditiveNoiseMechanism:
         """Fit f, then keep the residuals as the empirical noise distribution and their std."""
         self._fit_function(X, y, rng)
         self.set_residuals(y - self.predict(X))
@@ -58,7 +60,7 @@ class AdditiveNoiseMechanism(Mechanism):
 
     def sample_noise(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Bootstrap the residuals (empirical) or draw N(0, std_) (gaussian)."""
-        if self.noise == "gaussian":
+        if self.noise == "gaussian" or self.residuals_ is None:
             return rng.normal(0.0, self.std_, size=n)
         return rng.choice(self.residuals_, size=n, replace=True)
 

@@ -26,7 +26,7 @@ class CategoricalMechanism(Mechanism):
         self.C = C
         self.max_iter = max_iter
 
-    def fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> "CategoricalMechanism":
+    def fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> CategoricalMechanism:
         """Fit class probabilities given parents; `y` holds codes 0..K-1."""
         codes = np.asarray(y, dtype=np.int64)
         self.n_classes_ = int(codes.max()) + 1

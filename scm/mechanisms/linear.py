@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from scm.mechanisms.base import AdditiveNoiseMechanism
 
@@ -23,7 +24,7 @@ class LinearMechanism(AdditiveNoiseMechanism):
         return self.intercept_ + np.asarray(X, dtype=np.float64) @ self.coef_
 
     @classmethod
-    def from_parameters(cls, coef: np.ndarray, intercept: float, std: float) -> "LinearMechanism":
+    def from_parameters(cls, coef: ArrayLike, intercept: float, std: float) -> LinearMechanism:
         """A fitted linear mechanism with Gaussian noise N(0, std) from known parameters (e.g. a pgmpy CPD)."""
         if not np.isfinite(std) or std <= 0:
             raise ValueError(f"std must be a positive finite number; got {std!r}")

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from encoders.device import resolve_device
+from scm.device import choose_device
 from scm.mechanisms.base import AdditiveNoiseMechanism
 
 
@@ -42,7 +42,7 @@ class MLPMechanism(AdditiveNoiseMechanism):
         self.device, self.name = device, name
 
     def _fit_function(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> None:
-        device = resolve_device(self.device)
+        device = choose_device(self.device)
         self.x_mean_, self.x_std_ = X.mean(axis=0), _safe_std(X)
         self.y_mean_, self.y_std_ = float(y.mean()), float(_safe_std(y[:, None])[0])
         Xs = torch.as_tensor((X - self.x_mean_) / self.x_std_, dtype=torch.float32, device=device)
@@ -55,7 +55,8 @@ class MLPMechanism(AdditiveNoiseMechanism):
             net = _mlp(X.shape[1], self.hidden)
         net = net.to(device)
         optimiser = torch.optim.Adam(net.parameters(), lr=self.lr)
-        best, best_state, best_epoch = float("inf"), None, 0
+        best, best_epoch = float("inf"), 0
+        best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
         epochs = max(1, min(self.max_epochs, self.max_steps // max(1, -(-len(train) // self.batch_size))))
         for epoch in range(epochs):
             net.train()

@@ -12,10 +12,11 @@ class EmpiricalRoot(LinearMechanism):
     def __init__(self) -> None:
         super().__init__(noise="empirical")
 
-    def fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> "EmpiricalRoot":
+    def fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> EmpiricalRoot:
         """Store the observed values (as residuals around their mean)."""
         _require_no_parents(X)
-        return super().fit(X, y, rng)
+        super().fit(X, y, rng)
+        return self
 
 
 class GaussianRoot(LinearMechanism):
@@ -24,10 +25,11 @@ class GaussianRoot(LinearMechanism):
     def __init__(self) -> None:
         super().__init__(noise="gaussian")
 
-    def fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> "GaussianRoot":
+    def fit(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> GaussianRoot:
         """Fit mean and standard deviation."""
         _require_no_parents(X)
-        return super().fit(X, y, rng)
+        super().fit(X, y, rng)
+        return self
 
 
 def _require_no_parents(X: np.ndarray) -> None:

@@ -6,16 +6,17 @@ import numpy as np
 from scm.mechanisms.base import AdditiveNoiseMechanism
 from scm.mechanisms.linear import LinearMechanism
 from scm.mechanisms.mlp import MLPMechanism
+from scm.thresholds import SELECTION_MARGIN
 
 
 def select_mechanism(X: np.ndarray, y: np.ndarray, rng: np.random.Generator, *, noise: str = "empirical",
-                     holdout: float = 0.2, margin: float = 0.05,
+                     holdout: float = 0.2, margin: float = SELECTION_MARGIN,
                      **mlp_options) -> tuple[AdditiveNoiseMechanism, dict[str, float]]:
     """Fit linear and MLP on a random (1 - holdout) split; keep the MLP only if its held-out mean
     squared error is below (1 - margin) times the linear one (the simpler model wins ties).
 
     The winner is refitted on all rows. Returns it and the held-out MSE of both candidates.
-    Defaults: holdout=0.2, margin=0.05.
+    Defaults: holdout=0.2, margin=`scm.thresholds.SELECTION_MARGIN`.
     """
     if not 0.0 < holdout < 1.0:
         raise ValueError(f"holdout must be in (0, 1); got {holdout!r}")

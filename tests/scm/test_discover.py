@@ -8,6 +8,7 @@ import scm.graph
 from scm.discovery.dispatch import discover
 from scm.graph import directed_edges, undirected_edges
 from scm.metrics import shd
+from scm.notes import notes_of
 
 
 def _linear_data(n=2000, seed=0, noise=None):
@@ -48,7 +49,8 @@ def test_pc_recovers_cpdag_and_equals_causallearn():
     assert set(directed_edges(g)) == TRUE_EDGES and not undirected_edges(g)
     direct = pc(df.to_numpy(), 0.05, "fisherz", True, show_progress=False)
     assert _ours(g) == _causallearn_edges(direct.G, list(df.columns))
-    assert g.graph["method"]["alpha"] == 0.05
+    assert notes_of(g).settings["alpha"] == 0.05 and notes_of(g).settings["n_samples"] == len(df)
+    assert all(np.isnan(c) for _, _, c in g.edges(data="confidence"))  # PC gives none
 
 
 def test_pc_leaves_unidentified_edges_undirected():
@@ -79,7 +81,7 @@ def test_ges_and_boss_equal_causallearn():
 def test_every_method_takes_a_single_column(method):
     # a table of one variable has no edge to find (causal-learn's GES, BOSS and GRaSP fail on one)
     g = discover(pd.DataFrame({"x": np.random.default_rng(0).normal(size=200)}), method, device="cpu")
-    assert list(g.nodes) == ["x"] and not g.edges and g.graph["method"]["name"] == method
+    assert list(g.nodes) == ["x"] and not g.edges and notes_of(g).method == method
 
 
 def test_lingam_recovers_dag_with_uniform_noise():
@@ -87,7 +89,7 @@ def test_lingam_recovers_dag_with_uniform_noise():
     g = discover(df, "lingam")
     assert set(g.edges) == TRUE_EDGES
     assert g.edges["z", "w"]["weight"] == pytest.approx(1.5, abs=0.1)
-    order = g.graph["causal_order"]
+    order = notes_of(g).causal_order
     assert all(order.index(u) < order.index(v) for u, v in TRUE_EDGES)
 
 
@@ -103,7 +105,7 @@ def test_continuous_methods_recover_dag_on_raw_data(method):
         return
     assert shd(truth, g) == 0
     assert g.edges["z", "w"]["weight"] == pytest.approx(1.5, abs=0.1)
-    assert set(g.graph["diagnostics"]["variance"]) == set(df.columns)
+    assert set(notes_of(g).diagnostics["variance"]) == set(df.columns)
 
 
 def test_notears_matches_published_algorithm():
@@ -135,7 +137,7 @@ def test_knowledge_is_respected():
     assert not g.has_edge("x", "v") and not g.has_edge("v", "x")
     assert g.has_edge("w", "z") and not g.has_edge("z", "w")  # the true z -> w, reversed by knowledge
     g = discover(df, "pc", required=[("y", "x")])  # x and y test independent: added afterwards, recorded
-    assert g.has_edge("y", "x") and g.graph["method"]["required_added"] == [("y", "x")]
+    assert g.has_edge("y", "x") and notes_of(g).diagnostics["required_added"] == [("y", "x")]
     g = discover(df, "notears", forbidden=[("x", "v")], required=[("y", "w")], device="cpu")
     assert not g.has_edge("x", "v") and g.has_edge("y", "w")
     g = discover(df, "dagma", tiers=[["v"], ["x", "y", "z", "w"]], device="cpu", warm_iter=3000,

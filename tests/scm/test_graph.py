@@ -3,8 +3,20 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from scm.graph import (cpdag, directed_edges, from_adjacency, from_causallearn, from_edges, is_dag, to_adjacency,
-                       to_causallearn, to_dag, to_dot, undirected_edges, validate_dag)
+from scm.graph import (
+    cpdag,
+    directed_edges,
+    from_adjacency,
+    from_causallearn,
+    from_edges,
+    is_dag,
+    to_adjacency,
+    to_causallearn,
+    to_dag,
+    to_dot,
+    undirected_edges,
+    validate_dag,
+)
 
 DAG = nx.DiGraph([("a", "b"), ("b", "c"), ("x", "z"), ("y", "z"), ("z", "w")])
 

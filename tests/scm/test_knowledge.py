@@ -45,6 +45,11 @@ def test_impose_knowledge_after_discovery():
     out = impose_knowledge(graph, forbidden=[("b", "c")], required=[("a", "c")])
     assert set(out.edges) == {("a", "b"), ("a", "c")}
     assert out.edges["a", "c"]["confidence"] == 1.0
+    from scm.notes import DiscoveryNotes, notes_of
+
+    graph.graph["notes"] = DiscoveryNotes("pc")
+    notes_of(impose_knowledge(graph, forbidden=[("b", "c")])).undecided.append(("a", "b"))
+    assert notes_of(graph).undecided == []  # the result has its own copy of the notes
     undirected = nx.DiGraph([("a", "b"), ("b", "a")])
     oriented = impose_knowledge(undirected, tiers=[["a"], ["b"]])
     assert set(oriented.edges) == {("a", "b")} and not oriented.edges["a", "b"]["undirected"]

@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from scm.mechanisms import (CategoricalMechanism, EmpiricalRoot, GaussianRoot, LinearMechanism, MLPMechanism,
-                            select_mechanism)
+from scm.mechanisms import CategoricalMechanism, EmpiricalRoot, GaussianRoot, LinearMechanism, MLPMechanism, select_mechanism
 
 torch.set_num_threads(1)
 

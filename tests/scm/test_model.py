@@ -213,3 +213,62 @@ def test_wrong_values_for_a_discrete_node_raise():
         model.intervene({"c": ("shift", 1)}, 10)
     with pytest.raises(ValueError, match="continuous; values must be numbers"):
         model.intervene({"x": "high"}, 10)
+
+
+def test_typed_shift_moves_the_mean_by_delta_times_the_path_coefficient(fitted):
+    model, _, _ = fitted
+    base = model.sample(20000, seed=5)
+    shifted = model.intervene({"b": scm.Shift(2.0)}, 20000, seed=5)
+    path = model.mechanisms_["c"].coef_[1] * model.mechanisms_["d"].coef_[0]  # b -> c -> d
+    assert shifted["b"].mean() - base["b"].mean() == pytest.approx(2.0, abs=1e-9)
+    assert shifted["d"].mean() - base["d"].mean() == pytest.approx(2.0 * path, abs=1e-9)
+    assert (shifted["a"] == base["a"]).all()  # not a descendant of b
+    pd.testing.assert_frame_equal(shifted, model.intervene({"b": ("shift", 2.0)}, 20000, seed=5))
+
+
+def test_typed_soft_replaces_the_equation_in_samples_and_counterfactuals(fitted):
+    model, data, _ = fitted
+    soft = model.intervene({"b": scm.Soft(stats.norm(3.0, 1.0))}, 5000, seed=2)
+    assert soft["b"].mean() == pytest.approx(3.0, abs=0.05)
+    pd.testing.assert_frame_equal(soft, model.intervene({"b": ("soft", stats.norm(3.0, 1.0))}, 5000, seed=2))
+    rows = data.iloc[:20]
+    # a row's counterfactual under Soft takes a fresh draw for b and keeps the row's other noises
+    constant = model.counterfactual(rows, {"b": scm.Soft(lambda rng, n: np.full(n, 1.0))})
+    pd.testing.assert_frame_equal(constant, model.counterfactual(rows, {"b": 1.0}))
+
+
+def test_typed_forms_are_refused_where_they_cannot_apply():
+    data = categorical_data(n=500)
+    model = scm.SCM(nx.DiGraph([("x", "c"), ("c", "y"), ("x", "y")])).fit(data)
+    with pytest.raises(ValueError, match=r"do\['c'\]: node 'c' is discrete; a shift"):
+        model.intervene({"c": scm.Shift(1.0)}, 10)
+    with pytest.raises(ValueError, match=r"do\['x'\]: expected a value, scm.Shift\(delta\) or scm.Soft"):
+        model.intervene({"x": ("scale", 2.0)}, 10)
+    drawn = model.intervene({"c": scm.Soft(lambda rng, n: rng.choice([0, 2], size=n))}, 200, seed=0)
+    assert set(drawn["c"]) == {0, 2}
+
+
+def test_scm_follows_the_sklearn_estimator_contract():
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    model = scm.SCM(GRAPH, "mlp", hidden=(8,), seed=3)
+    params = model.get_params()
+    assert params["graph"] is GRAPH and params["mechanisms"] == "mlp" and params["hidden"] == (8,)
+    assert params["seed"] == 3 and params["max_categories"] == 20
+    assert model.set_params(lr=0.01, max_categories=5) is model and model.lr == 0.01
+    copy = clone(model)
+    assert copy is not model and copy.get_params()["lr"] == 0.01 and copy.get_params()["max_categories"] == 5
+    with pytest.raises(NotFittedError, match="not fitted yet; call fit"):
+        model.sample(5)
+    with pytest.raises(ValueError, match=r"unknown mechanism option\(s\) \['hiden'\]"):
+        scm.SCM(GRAPH, hiden=(8,))
+
+
+def test_whole_number_columns_with_few_levels_are_discrete_unless_max_categories_says_otherwise():
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 15, 1000)
+    data = pd.DataFrame({"x": x, "y": 0.5 * x + rng.normal(size=1000)})
+    graph = nx.DiGraph([("x", "y")])
+    assert scm.SCM(graph).fit(data).classes_["x"].tolist() == list(range(15))
+    assert "x" not in scm.SCM(graph, max_categories=10).fit(data).classes_

@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 from scm.metrics import shd
-from scm.pairs import discover_from_pairs
-from scm.pairs_ancestors import ancestral_relation
-from scm.pairs_direct import direct_edge_test
-from scm.pairs_simulate import AdditiveSCM, measure, random_scm
+from scm.notes import notes_of
+from scm.pairs.ancestors import ancestral_relation
+from scm.pairs.direct import direct_edge_test
+from scm.pairs.discover import discover_from_pairs
+from scm.simulate import AdditiveSCM, measure, random_scm
 
 N_PAIRS = 2000
 ERROR = 0.15  # estimation noise sd, in column stds: estimates correlate ~0.99 with the truth
@@ -37,9 +38,10 @@ def test_exact_pairs_recover_ancestors_and_graph(nonlinear, k):
     before, after = scm.sample_pairs(N_PAIRS, k=k, seed=0)
     g = discover_from_pairs(before, after, mode="noise")
     names = list(before.columns)
-    pd.testing.assert_frame_equal(g.graph["ancestors"], true_ancestors(scm.graph, names))
+    pd.testing.assert_frame_equal(notes_of(g).pairs.ancestors, true_ancestors(scm.graph, names))
     assert set(g.edges) == set(scm.graph.edges)
-    assert g.graph["method"] == "pairs" and g.graph["undecided"] == [] and g.graph["refuted"] == []
+    notes = notes_of(g)
+    assert notes.method == "pairs" and notes.undecided == [] and notes.pairs.refuted == []
     assert all(0.0 <= c <= 1.0 for _, _, c in g.edges(data="confidence"))
 
 
@@ -52,7 +54,7 @@ def test_estimation_error_does_not_fake_edges(nonlinear, k):
     assert all(np.corrcoef(before[c], exact[0][c])[0, 1] > 0.97 for c in before.columns)
     g = discover_from_pairs(before, after, mode="noise")
     assert set(g.edges) == set(scm.graph.edges)
-    assert g.graph["direct_tests"][("T", "P")]["p_value"] > 0.01  # the mediated path is not direct
+    assert notes_of(g).pairs.direct_tests[("T", "P")]["p_value"] > 0.01  # the mediated path is not direct
 
 
 def test_estimation_error_fools_pc_on_the_same_table():
@@ -80,7 +82,7 @@ def test_direct_edge_beside_mediated_path_is_kept():
     before, after = measure(*scm.sample_pairs(N_PAIRS, k=1, seed=2), error=ERROR, seed=3)
     g = discover_from_pairs(before, after, mode="noise")
     assert set(g.edges) == set(g_true.edges)
-    assert g.graph["direct_tests"][("a", "c")]["p_value"] < 1e-6
+    assert notes_of(g).pairs.direct_tests[("a", "c")]["p_value"] < 1e-6
     assert g.edges["a", "c"]["confidence"] > 0.9
 
 
@@ -103,8 +105,8 @@ def test_duplicated_column_conflict_is_resolved_without_cycle():
     after["I2"] = after["I"] + 0.1 * rng.standard_normal(N_PAIRS)
     g = discover_from_pairs(before, after, mode="noise")
     assert nx.is_directed_acyclic_graph(g)
-    assert any({"I", "I2"} == set(c["dropped"]) for c in g.graph["conflicts"])
-    ancestors = g.graph["ancestors"]
+    assert any({"I", "I2"} == set(c["dropped"]) for c in notes_of(g).pairs.conflicts)
+    ancestors = notes_of(g).pairs.ancestors
     assert ancestors.loc["I", "I2"] != ancestors.loc["I2", "I"]
 
 
@@ -179,7 +181,7 @@ def test_encoder_leak_into_a_root_does_not_make_it_a_descendant():
     before, after = measure(before, after, error=0.02, seed=1)
     g = discover_from_pairs(before, after, mode="noise")
     assert set(g.predecessors("T")) == set()
-    assert not g.graph["ancestors"]["T"].any()  # nothing is an ancestor of T
+    assert not notes_of(g).pairs.ancestors["T"].any()  # nothing is an ancestor of T
     assert {("T", "I"), ("I", "P"), ("W", "P")} <= set(g.edges)
 
 
@@ -208,7 +210,7 @@ def test_a_categorical_column_is_read_exactly_and_does_not_make_the_others_look_
     after["S"] = np.where(resampled | misread, (shape + rng.integers(1, 3, N_PAIRS)) % 3, shape).astype(float)
     g = discover_from_pairs(before, after, mode="noise")
     assert set(g.edges) == set(scm.graph.edges)
-    assert g.graph["change_rules"] == {"T": "noise", "I": "noise", "W": "noise", "P": "noise", "S": "discrete"}
+    assert notes_of(g).pairs.change_rules == {"T": "noise", "I": "noise", "W": "noise", "P": "noise", "S": "discrete"}
 
 
 def test_implication_the_pairs_contradict_is_reported():

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from scm.discovery.dispatch import discover
-from scm.pairs import discover_from_pairs
-from scm.pairs_simulate import AdditiveSCM
-from scm.pairs_unseen import add_unseen_edges
+from scm.notes import notes_of
+from scm.pairs.discover import discover_from_pairs
+from scm.pairs.unseen import add_unseen_edges
+from scm.simulate import AdditiveSCM
 
 
 def _never_varied_cause():
@@ -22,7 +23,7 @@ def _never_varied_cause():
 
 def test_a_column_the_pairs_never_vary_is_listed_and_its_edges_found_from_observations():
     truth, before, pairs_graph = _never_varied_cause()
-    assert pairs_graph.graph["unseen"] == ["W"]
+    assert notes_of(pairs_graph).unseen == ["W"]
     assert set(pairs_graph.edges) == {("X", "Y"), ("Y", "Z")}  # W's two effects are invisible to the pairs
     full = add_unseen_edges(pairs_graph, before)
     assert set(full.edges) == set(truth.edges)
@@ -31,6 +32,7 @@ def test_a_column_the_pairs_never_vary_is_listed_and_its_edges_found_from_observ
     assert "source" not in full.edges["X", "Y"]  # the pairs' own edges are kept as they were
     assert discover(before, "pc").has_edge("X", "Z")  # which PC alone would not: it adds X -> Z here
     assert set(pairs_graph.edges) == {("X", "Y"), ("Y", "Z")}  # the input graph is not changed
+    assert notes_of(full).unseen_method == "pc" and notes_of(pairs_graph).unseen_method is None
 
 
 def test_a_never_varied_column_that_leaks_is_unseen_not_a_cause():
@@ -48,7 +50,7 @@ def test_a_never_varied_column_that_leaks_is_unseen_not_a_cause():
 
     before, after = estimate(before), estimate(after)
     pairs_graph = discover_from_pairs(before, after)
-    assert pairs_graph.graph["unseen"] == ["L"]
+    assert notes_of(pairs_graph).unseen == ["L"]
     assert set(pairs_graph.edges) == {("A", "B"), ("B", "C")}  # no claim either way about L
     assert set(add_unseen_edges(pairs_graph, before).edges) == set(g.edges)
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from scm.thresholds import PAIRS_PER_FEATURE
+
 # Additive polynomial degree of the mechanism model: 3 captures monotone saturation (tanh-like)
 # and U-shapes (quadratic) while keeping the instruments strong.
 DEGREE = 3
@@ -47,7 +49,7 @@ def direct_edge_test(before: np.ndarray, after: np.ndarray, target: int, candida
     cols = [candidate, *others]
     n = len(before)
     fb, fa = _features(before[:, cols]), _features(after[:, cols])
-    if n < 10 * fb.shape[1]:
+    if n < PAIRS_PER_FEATURE * fb.shape[1]:
         return None
     keep = np.ones(n, dtype=bool) if rows_after is None else rows_after
     x = np.vstack([fb, fa])

@@ -2,8 +2,9 @@
 
 |after - before| of a column mixes "unchanged" (exact zeros on true factors, estimation noise on
 learned latents) and "changed" (the size of real variation). Rules, per column:
-- discrete: a column of integer codes with at most 20 levels (a categorical concept, read out as a
-  class) changes exactly when its level does. Its zeros say nothing about the other columns.
+- discrete: a column of whole-number codes with at most `scm.thresholds.MAX_LEVELS` levels (a
+  categorical concept, read out as a class) changes exactly when its level does. Its zeros say
+  nothing about the other columns.
 - exact: the continuous columns are measured without error when one of them has |delta| <= 1e-9
   std in at least 1% of pairs; then any nonzero delta is a change, and a column with no zeros
   changes in every pair.
@@ -25,14 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-_EXACT_TOL = 1e-9  # |delta| at or below this many column stds is an exact zero
-_EXACT_SHARE = 0.01  # share of exact zeros that marks a column measured without error
-_MAX_LEVELS = 20  # an integer column with at most this many levels is discrete (as labels are)
-_TRUNCATE = 2.5  # truncation point of the noise-scale fit, in noise scales
-_CHANGED, _STILL = 3.0, 1.0  # cuts in noise scales
-_MIN_RELATIVE, _REAL_QUANTILE = 0.1, 0.9  # a change reaches 10% of the column's 90th-percentile change
+from scm.tables import is_discrete
+from scm.thresholds import CHANGED, EXACT_SHARE, EXACT_TOL, MIN_RELATIVE, REAL_QUANTILE, STILL, TRUNCATE
+
 # Variance of a standard normal truncated to [-c, c], to de-bias the truncated fit.
-_TRUNC_VAR = 1 - 2 * _TRUNCATE * norm.pdf(_TRUNCATE) / (2 * norm.cdf(_TRUNCATE) - 1)
+_TRUNC_VAR = 1 - 2 * TRUNCATE * norm.pdf(TRUNCATE) / (2 * norm.cdf(TRUNCATE) - 1)
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def noise_scale(delta: np.ndarray) -> float:
     if scale <= 0:
         return 0.0
     for _ in range(200):
-        inside = mag < _TRUNCATE * scale
+        inside = mag < TRUNCATE * scale
         new = float(np.sqrt(np.mean(delta[inside] ** 2) / _TRUNC_VAR))
         if abs(new - scale) <= 1e-9 * scale:
             break
@@ -66,10 +64,9 @@ def noise_scale(delta: np.ndarray) -> float:
 
 
 def discrete_columns(before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """Boolean per column: integer codes with at most 20 levels over both tables."""
+    """Boolean per column: discrete (`scm.tables.is_discrete`) over both tables."""
     both = np.concatenate([before, after])
-    return np.array([bool(np.all(both[:, j] == np.round(both[:, j])))
-                     and len(np.unique(both[:, j])) <= _MAX_LEVELS for j in range(both.shape[1])])
+    return np.array([is_discrete(both[:, j]) for j in range(both.shape[1])])
 
 
 def detect_changes(before: np.ndarray, after: np.ndarray, threshold: str | float = "auto") -> Changes:
@@ -96,10 +93,10 @@ def _continuous_changes(delta: np.ndarray, before: np.ndarray, after: np.ndarray
     d = delta.shape[1]
     if d == 0:
         return Changes(delta > 0, delta == 0, np.zeros(0), np.ones(0), [])
-    zero = delta <= _EXACT_TOL * std
-    exact_cols = zero.mean(axis=0) >= _EXACT_SHARE
+    zero = delta <= EXACT_TOL * std
+    exact_cols = zero.mean(axis=0) >= EXACT_SHARE
     if exact_cols.any():
-        cut = np.where(exact_cols, _EXACT_TOL * std, 0.0)
+        cut = np.where(exact_cols, EXACT_TOL * std, 0.0)
         changed = ~zero | ~exact_cols
         rules = ["exact" if e else "always" for e in exact_cols]
         return Changes(changed, ~changed, cut, np.ones(d), rules)
@@ -115,9 +112,9 @@ def _continuous_changes(delta: np.ndarray, before: np.ndarray, after: np.ndarray
     # fraction of the column's typical real change (the median of its changes above the noise cut).
     floor = np.zeros(d)
     for j in range(d):
-        real = delta[delta[:, j] > _CHANGED * scale[j], j]
+        real = delta[delta[:, j] > CHANGED * scale[j], j]
         if len(real):
-            floor[j] = _MIN_RELATIVE * np.quantile(real, _REAL_QUANTILE)
-    cut, still_cut = np.maximum(_CHANGED * scale, floor), np.maximum(_STILL * scale, floor)
+            floor[j] = MIN_RELATIVE * np.quantile(real, REAL_QUANTILE)
+    cut, still_cut = np.maximum(CHANGED * scale, floor), np.maximum(STILL * scale, floor)
     still_share = 2 * norm.cdf(still_cut / np.where(scale > 0, scale, np.inf)) - 1  # unchanged pairs called still
     return Changes(delta > cut, delta <= still_cut, cut, still_share, ["noise"] * d)

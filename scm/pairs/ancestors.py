@@ -13,20 +13,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from scm.pairs_changes import Changes
-
-# i is an ancestor of j when j stands still in at most this share of i's own changes, on exact
-# tables too: saturating mechanisms (a clipped shadow length) leave descendants still in some of
-# their ancestors' changes. Chosen from a grid {0.15, 0.2, 0.25} on simulated ER graphs (d 4-8,
-# estimation error 0.15 and 0.3).
-MAX_MISS = 0.25
-# k is a candidate ancestor of i (to be held still when judging i's descendants) below this miss.
-CANDIDATE_MISS = 0.35
-# A clear change is one in the upper part of a column's detected changes, above this quantile.
-CLEAR_QUANTILE = 0.5
-# Fewer clear changes than this leave i's descendants undecidable (no ancestry is claimed); with
-# fewer own changes than this, all of i's clear changes are used.
-MIN_CHANGES = 10
+from scm.pairs.changes import Changes
+from scm.thresholds import CANDIDATE_MISS, CLEAR_QUANTILE, MAX_MISS, MIN_CHANGES
 
 
 def _clear_changes(changes: Changes, delta: np.ndarray) -> np.ndarray:

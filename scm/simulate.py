@@ -1,7 +1,10 @@
-"""Paired samples from a known additive-noise SCM, for testing and benchmarking pair discovery.
+"""Data from known causal models, for tests and benchmarks.
 
-A pair shares all exogenous noise except k resampled noises ("noise" mode, Locatello et
-al. 2020) or except k perfect interventions ("intervention" mode, Brehmer et al. 2022).
+`random_scm` draws an additive-noise SCM (`AdditiveSCM`) on a random DAG; its `sample_pairs` gives
+paired samples that share all exogenous noise except k resampled noises ("noise" mode, Locatello et
+al. 2020) or except k perfect interventions ("intervention" mode, Brehmer et al. 2022); `measure`
+turns exact tables into an encoder's noisy estimates. `random_linear_sem` draws observational
+samples of a linear-Gaussian SEM on a random DAG (the discovery benchmark's data).
 """
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ class AdditiveSCM:
             if calibrate:  # unit scale, so every f_ij gets standard inputs whatever the depth
                 self._mean[k], self._std[k] = total.mean(), total.std()
             total = (total - self._mean[k]) / self._std[k]
-            x[:, k] = total if do_mask is None else np.where(do_mask[:, k], do_values[:, k], total)
+            x[:, k] = total if do_mask is None or do_values is None else np.where(do_mask[:, k], do_values[:, k], total)
         return x
 
     def _known(self, sources: list[str]) -> list[str]:
@@ -83,7 +86,23 @@ class AdditiveSCM:
 
 
 def random_scm(d: int, edge_prob: float = 0.4, nonlinear: bool = False, seed: int = 0) -> AdditiveSCM:
-    """An Erdos-Renyi DAG over x0..x{d-1} with weights +-U(0.5, 1.5) and noise scales U(0.5, 1)."""
+    """An additive-noise SCM on an Erdos-Renyi DAG over x0..x{d-1}.
+
+    Parameters
+    ----------
+    d : int
+        Number of variables.
+    edge_prob : float
+        Probability of each edge along a random order.
+    nonlinear : bool
+        Each edge's function is 1.5 tanh(x) or x + x^2/4 (else linear).
+    seed : int
+        Seed of the graph, weights (+-U(0.5, 1.5)), functions and noise scales (U(0.5, 1)).
+
+    Returns
+    -------
+    AdditiveSCM
+    """
     rng = np.random.default_rng(seed)
     names = [f"x{i}" for i in range(d)]
     perm = rng.permutation(d)
@@ -100,11 +119,61 @@ def random_scm(d: int, edge_prob: float = 0.4, nonlinear: bool = False, seed: in
     return AdditiveSCM(g, weights, funcs, scales)
 
 
+def random_linear_sem(d: int, n: int, seed: int) -> tuple[nx.DiGraph, pd.DataFrame]:
+    """An Erdos-Renyi DAG over x0..x{d-1} with 2d expected edges and `n` rows of its linear SEM.
+
+    Weights are +-U(0.5, 2) and noise unit Gaussian; the rows are not standardised, so their
+    variances grow along the causal order as in the benchmarks of the continuous methods.
+
+    Parameters
+    ----------
+    d, n : int
+        Number of variables and of rows.
+    seed : int
+        Seed of the graph, the weights and the noise.
+
+    Returns
+    -------
+    (networkx.DiGraph, DataFrame)
+        The true DAG and the samples, one column per node.
+    """
+    rng = np.random.default_rng(seed)
+    p = min(1.0, 2 * 2 / (d - 1))
+    upper = np.triu(rng.random((d, d)) < p, k=1)
+    perm = rng.permutation(d)
+    adjacency = upper[np.ix_(perm, perm)]
+    weights = adjacency * rng.uniform(0.5, 2.0, (d, d)) * rng.choice([-1.0, 1.0], (d, d))
+    names = [f"x{i}" for i in range(d)]
+    graph = nx.DiGraph()
+    graph.add_nodes_from(names)
+    graph.add_edges_from((names[i], names[j]) for i, j in zip(*np.nonzero(adjacency)))
+    x = np.zeros((n, d))
+    for j in nx.topological_sort(nx.relabel_nodes(graph, {nm: k for k, nm in enumerate(names)})):
+        x[:, j] = x @ weights[:, j] + rng.standard_normal(n)
+    return graph, pd.DataFrame(x, columns=names)
+
+
 def measure(before: pd.DataFrame, after: pd.DataFrame, error: float,
             seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Simulate an encoder's estimates of both tables: the same mild monotone distortion z + 0.5 tanh(z)
-    of each standardised column, plus independent Gaussian noise of sd `error` times the column's std
-    (at 0.15 the estimates correlate ~0.97-0.99 with the truth).
+    """An encoder's estimates of both tables of pairs.
+
+    Each standardised column goes through the same mild monotone distortion z + 0.5 tanh(z) and gets
+    independent Gaussian noise of sd `error` times the column's std (at 0.15 the estimates correlate
+    ~0.97-0.99 with the truth).
+
+    Parameters
+    ----------
+    before, after : DataFrame
+        Exact tables of the pairs.
+    error : float
+        Noise sd in column stds.
+    seed : int
+        Seed of the noise.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The estimated before and after tables.
     """
     rng = np.random.default_rng(seed)
     mean, std = before.mean(), before.std()

@@ -1,4 +1,4 @@
-"""Validate a table of variables once, at the boundary of every scm entry point."""
+"""Tables of variables: checked once at the boundary of every scm entry point, and which columns are discrete."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,13 +6,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scm.thresholds import MAX_LEVELS
+
 
 def validate_table(data: Any, name: str = "data", min_rows: int | None = None) -> pd.DataFrame:
-    """Return `data` as a float DataFrame with named columns, or raise ValueError.
+    """`data` as a float DataFrame with named columns, or a ValueError that names what is wrong.
 
-    Arrays get columns x0..x{d-1}. Rejected: not 2-D, no columns, NaN/inf (the column is
-    named), non-numeric or constant columns, duplicate names, and fewer rows than
-    `min_rows` (default: the number of columns, the least for a full-rank covariance).
+    Rejected: not 2-D, no columns, NaN/inf (the column is named), non-numeric or constant
+    columns, duplicate names, and too few rows.
+
+    Parameters
+    ----------
+    data : DataFrame or array-like (n_rows, n_columns)
+        The table; arrays get columns x0..x{d-1}.
+    name : str
+        The argument's name, for the error messages.
+    min_rows : int, optional
+        The fewest rows accepted (default: the number of columns, the least for a full-rank covariance).
+
+    Returns
+    -------
+    DataFrame
+        Float columns named as strings, with the index of `data`.
     """
     if isinstance(data, pd.DataFrame):
         frame = data
@@ -43,3 +58,27 @@ def validate_table(data: Any, name: str = "data", min_rows: int | None = None) -
     if constant:
         raise ValueError(f"{name} has constant column(s) {constant}; they carry no information about causes")
     return pd.DataFrame(values, columns=names, index=frame.index)
+
+
+def is_discrete(values: Any, max_levels: int = MAX_LEVELS) -> bool:
+    """Whether a column holds categories rather than measurements.
+
+    Non-numeric and boolean values are categories; numbers are when all are whole numbers taking at
+    most `max_levels` distinct values (a category read out as a class code, whatever the dtype).
+
+    Parameters
+    ----------
+    values : array-like or Series
+        One column.
+    max_levels : int
+        The most distinct whole numbers a discrete column takes (default `scm.thresholds.MAX_LEVELS`).
+
+    Returns
+    -------
+    bool
+    """
+    column = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return True
+    numbers = column.to_numpy(dtype=np.float64)
+    return bool(np.all(numbers == np.round(numbers))) and len(np.unique(numbers)) <= max_levels

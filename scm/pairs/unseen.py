@@ -7,7 +7,7 @@ co-occurrence reads it as their cause (pendulum pairs that never varied the ligh
 route claimed light -> pendulum with confidence 1.0; SHD 4). Such a column is *unseen*: too
 few pairs move it by a substantial share of its spread next to what the other columns get
 (`unseen_columns`); `discover_from_pairs` makes no claim about it and lists it in
-`graph.graph["unseen"]`.
+``notes_of(graph).unseen``.
 
 `add_unseen_edges` then takes the edges touching unseen columns from an observational method
 (PC by default) on a table of the variables. The pairs still bound them: a seen column whose
@@ -19,24 +19,16 @@ SHD from 231 to 118 (without the bound 175, measured with the 1% effect floor; P
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from scm.graph import add_undirected
-from scm.pairs_ancestors import MIN_CHANGES
-
-# A substantial change moves a column by at least this share of its spread across the rows. A
-# resampled root moves so in 86% of its changes (|N(0, 2)| > 0.25); leaks into a never-varied
-# concept stayed below it in 98.5-100% of pairs (pendulum's light, flow's hole).
-SPREAD_SHARE = 0.25
-# Unseen: moved substantially in under this share of the pairs that the median other column is.
-# Varied columns of the pendulum, flow and causal_sprites concept tables reach 0.54 or more of
-# the median; never-varied ones 0.0 (light) and 0.03 (hole). On 16 random graphs with every
-# variable varied (d 20-50, one source per pair, estimation error 0.15) no column was set aside.
-RELATIVE_SHARE = 0.1
+from scm.notes import copy_notes, notes_of
+from scm.thresholds import MIN_CHANGES, RELATIVE_SHARE, SPREAD_SHARE
 
 
 def unseen_columns(delta: np.ndarray, threshold: np.ndarray, spread: np.ndarray, miss: np.ndarray) -> np.ndarray:
@@ -56,13 +48,34 @@ def unseen_columns(delta: np.ndarray, threshold: np.ndarray, spread: np.ndarray,
 
 def add_unseen_edges(graph: nx.DiGraph, table: pd.DataFrame, method: str = "pc", *, seed: int = 0,
                      forbidden: Iterable | None = None, **options: Any) -> nx.DiGraph:
-    """A copy of the pairs graph `graph` with the edges touching its unseen columns found by `method`
-    on `table` (observations of the same columns). The added edges carry `source="observational"`
-    and no confidence of their own; `options` (alpha, tiers, required, ...) go to `scm.discover`."""
+    """The pairs graph with the edges touching its unseen columns found by an observational method.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        A graph from `scm.discover_from_pairs`; its notes list the unseen columns. Not changed.
+    table : DataFrame
+        Observations of the same columns (one column per node).
+    method : str
+        The `scm.discover` method that finds the edges (default "pc").
+    seed : int
+        Passed to `scm.discover`.
+    forbidden : iterable of (cause, effect), optional
+        Edges to forbid besides the seen -> unseen ones the pairs rule out.
+    **options
+        Other `scm.discover` options (alpha, tiers, required, ...).
+
+    Returns
+    -------
+    networkx.DiGraph
+        A copy of `graph`; added edges carry ``source="observational"`` and NaN `confidence`, and
+        its notes record ``unseen_method``.
+    """
     from scm.discovery.dispatch import discover
 
-    unseen = list(graph.graph.get("unseen", []))
+    unseen = list(notes_of(graph).unseen)
     out = graph.copy()
+    copy_notes(graph, out)
     if not unseen:
         return out
     missing = sorted(set(map(str, graph.nodes)) - set(map(str, table.columns)))
@@ -81,5 +94,5 @@ def add_unseen_edges(graph: nx.DiGraph, table: pd.DataFrame, method: str = "pc",
                 continue
             u, v = (u, v) if u in unseen else (v, u)  # the pairs orient it: v moved while u did not
         out.add_edge(u, v, source="observational", confidence=float("nan"), undirected=False)
-    out.graph["unseen_method"] = method
+    notes_of(out).unseen_method = method
     return out
