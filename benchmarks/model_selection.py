@@ -25,7 +25,7 @@ from scipy.stats import spearmanr  # noqa: E402
 
 import crl.scenes  # noqa: E402
 from crl.metrics import evaluate_representation  # noqa: E402
-from crl.selection import LOWER_IS_BETTER, score_candidates, select, sweep  # noqa: E402
+from crl.model_selection import LOWER_IS_BETTER, score_candidates, select, sweep  # noqa: E402
 from encoders.atomic import atomic_write_text  # noqa: E402
 
 SCORES = ("pair_loss", "neg_elbo", "validation_mcc", "validation_dci")

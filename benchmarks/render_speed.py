@@ -45,7 +45,8 @@ def matplotlib_pendulum(values: dict[str, np.ndarray], resolution: int) -> np.nd
     from matplotlib.patches import Circle, Rectangle
 
     images = []
-    for pend, light, length, position in zip(values["pendulum"], values["light"], values["shadow_length"], values["shadow_position"]):
+    columns = (values["pendulum"], values["light"], values["shadow_length"], values["shadow_position"])
+    for pend, light, length, position in zip(*columns):
         figure = Figure(figsize=(1, 1), dpi=resolution)
         canvas = FigureCanvasAgg(figure)
         axes = figure.add_axes((0, 0, 1, 1))
@@ -74,7 +75,7 @@ def main() -> None:
     for name in ["pendulum", "sprites", "causal_sprites", "flow"]:
         scene = crl.scenes.load(name, resolution=args.resolution)
         factors = scene.sample(args.n, seed=0).factors
-        ours = _rate(lambda: scene.render(factors), args.n)
+        ours = _rate(lambda scene=scene, factors=factors: scene.render(factors), args.n)
         values = {k: factors[k].to_numpy(dtype=np.float64)[: args.baseline_n] for k in factors}
         baselines = {"per-image loop": per_image_loop}
         if name == "pendulum":
@@ -83,9 +84,9 @@ def main() -> None:
             count = args.baseline_n if label == "per-image loop" else max(1, args.baseline_n // 8)
             subset = {k: v[:count] for k, v in values.items()}
             if label == "per-image loop":
-                rate = _rate(lambda: baseline(name, subset, args.resolution), count)
+                rate = _rate(lambda f=baseline, name=name, subset=subset: f(name, subset, args.resolution), count)
             else:
-                rate = _rate(lambda: baseline(subset, args.resolution), count, repeats=1)
+                rate = _rate(lambda f=baseline, subset=subset: f(subset, args.resolution), count, repeats=1)
             print(f"{name:15s} {ours:11.0f}  {label:22s} {rate:8.0f} {ours / rate:7.1f}x")
 
 

@@ -63,7 +63,11 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+QUICK = {"02_identifiability.py"}  # numpy only, about 2 s; the others train models for 5-20 s
+
+
+@pytest.mark.parametrize("name", [name if name in QUICK else pytest.param(name, marks=pytest.mark.slow)
+                                  for name in sorted(CASES)])
 def test_tutorial_runs_and_teaches(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRL_TUTORIAL_QUICK", "1")
     monkeypatch.setenv("CRL_TUTORIAL_OUT", str(tmp_path))

@@ -5,9 +5,9 @@ accepted); factors are used as discrete labels by mig, dci, sap and modularity (
 ones first, e.g. with `histogram_discretize`). Each `compute_*` and the BetaVAE/FactorVAE
 scores sample their points from a scene, with disentanglement_lib's default sizes.
 """
-from crl.metrics._discretize import histogram_discretize
 from crl.metrics.beta_vae import BetaVAEScore, beta_vae_accuracy, beta_vae_score
 from crl.metrics.dci import DCIScore, compute_dci, dci
+from crl.metrics.discretize import histogram_discretize
 from crl.metrics.factor_vae import FactorVAEScore, factor_vae_accuracy, factor_vae_score
 from crl.metrics.mcc import correlation_matrix, mcc
 from crl.metrics.mig import compute_mig, mig

@@ -17,7 +17,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from crl.metrics._sampling import EncodeFn, check_count, check_scene, chunks, encode_images, fixed_factor_batches
+from crl.metrics.sampling import EncodeFn, check_count, check_scene, chunks, encode_images, fixed_factor_batches
+from crl.protocols import GroundTruthData
 
 BATCH_SIZE = 64
 NUM_TRAIN = 10_000
@@ -35,7 +36,7 @@ class BetaVAEScore:
 
 
 def beta_vae_score(
-    scene: Any,
+    scene: GroundTruthData,
     representation_fn: EncodeFn,
     *,
     batch_size: int = BATCH_SIZE,
@@ -71,7 +72,7 @@ def beta_vae_accuracy(
 
 
 def _features(
-    scene: Any, encode_fn: EncodeFn, pool: Any, batch_size: int, num_points: int, rng: np.random.Generator
+    scene: GroundTruthData, encode_fn: EncodeFn, pool: Any, batch_size: int, num_points: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """(num_points, d) mean absolute code differences and the (num_points,) index of the fixed factor."""
     names = [spec.name for spec in scene.factors]

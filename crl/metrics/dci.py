@@ -14,8 +14,9 @@ import numpy as np
 import scipy.stats
 from sklearn.ensemble import GradientBoostingClassifier
 
-from crl.metrics._inputs import check_fraction, check_labels, check_pair
-from crl.metrics._sampling import EncodeFn, check_count, check_scene, sample_table
+from crl.metrics.inputs import check_fraction, check_labels, check_pair
+from crl.metrics.sampling import EncodeFn, check_count, check_scene, sample_table
+from crl.protocols import GroundTruthData
 
 NUM_TRAIN = 10_000
 NUM_TEST = 5_000
@@ -43,11 +44,25 @@ def dci(latents: Any, factors: Any, train_fraction: float = TRAIN_FRACTION, seed
     z, y = check_pair(latents, factors)
     check_labels(y)
     n_train = check_fraction(train_fraction, len(z))
-    return _dci(z[:n_train], y[:n_train], z[n_train:], y[n_train:], seed)
+    return dci_from_split(z[:n_train], y[:n_train], z[n_train:], y[n_train:], seed)
 
 
-def _dci(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray, y_test: np.ndarray, seed: int) -> DCIScore:
-    """DCI on validated train and test arrays (rows are samples)."""
+def dci_from_split(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray, y_test: np.ndarray, seed: int) -> DCIScore:
+    """DCI of train and test arrays already checked by `dci` (or drawn by a sampler): the computation alone.
+
+    Parameters
+    ----------
+    z_train, z_test : numpy.ndarray
+        Latents (N, d) of the train and test rows.
+    y_train, y_test : numpy.ndarray
+        Discrete factor labels (N, k) of the same rows.
+    seed : int
+        The boosted trees' random_state.
+
+    Returns
+    -------
+    DCIScore
+    """
     importance, acc_train, acc_test = _importance_gbt(z_train, y_train, z_test, y_test, seed)
     return DCIScore(
         disentanglement=_weighted_purity(importance),
@@ -87,7 +102,7 @@ def _weighted_purity(importance: np.ndarray) -> float:
 
 
 def compute_dci(
-    scene: Any, encode_fn: EncodeFn, *, num_train: int = NUM_TRAIN, num_test: int = NUM_TEST, seed: int = 0
+    scene: GroundTruthData, encode_fn: EncodeFn, *, num_train: int = NUM_TRAIN, num_test: int = NUM_TEST, seed: int = 0
 ) -> DCIScore:
     """DCI on `num_train` + `num_test` observations sampled from `scene` (seeded), encoded with `encode_fn`."""
     check_scene(scene, encode_fn)
@@ -95,4 +110,4 @@ def compute_dci(
     check_count(num_test, "num_test", 1)
     table = sample_table(scene, encode_fn, num_train + num_test, seed)
     z, y = check_pair(table.latents, table.labels)
-    return _dci(z[:num_train], y[:num_train], z[num_train:], y[num_train:], seed)
+    return dci_from_split(z[:num_train], y[:num_train], z[num_train:], y[num_train:], seed)

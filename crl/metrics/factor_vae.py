@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from crl.metrics._sampling import EncodeFn, check_count, check_scene, chunks, encode_images, fixed_factor_batches
+from crl.metrics.sampling import EncodeFn, check_count, check_scene, chunks, encode_images, fixed_factor_batches
+from crl.protocols import GroundTruthData
 
 BATCH_SIZE = 64
 NUM_TRAIN = 10_000
@@ -35,7 +36,7 @@ class FactorVAEScore:
 
 
 def factor_vae_score(
-    scene: Any,
+    scene: GroundTruthData,
     representation_fn: EncodeFn,
     *,
     batch_size: int = BATCH_SIZE,
@@ -62,11 +63,11 @@ def factor_vae_score(
     active = np.sqrt(global_variances) >= prune_threshold
     if not active.any():
         return FactorVAEScore(factor_vae=0.0, train_accuracy=0.0, num_active_dims=0)
-    votes = [
+    train_votes, eval_votes = (
         _votes(scene, representation_fn, draw.factors, batch_size, count, rng, global_variances, active)
         for count in (num_train, num_eval)
-    ]
-    return factor_vae_accuracy(*votes, num_active_dims=int(active.sum()))
+    )
+    return factor_vae_accuracy(train_votes, eval_votes, num_active_dims=int(active.sum()))
 
 
 def factor_vae_accuracy(train_votes: np.ndarray, eval_votes: np.ndarray, num_active_dims: int) -> FactorVAEScore:
@@ -91,7 +92,7 @@ def least_variance_dims(codes: np.ndarray, global_variances: np.ndarray, active:
 
 
 def _votes(
-    scene: Any,
+    scene: GroundTruthData,
     encode_fn: EncodeFn,
     pool: Any,
     batch_size: int,

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import rankdata
 
-from crl.metrics._inputs import check_pair
+from crl.metrics.inputs import check_pair
 
 METHODS = ("pearson", "spearman")
 

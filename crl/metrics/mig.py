@@ -10,15 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from crl.metrics._discretize import (
+from crl.metrics.discretize import (
     NUM_BINS,
     check_num_bins,
     discrete_entropy,
     discrete_mutual_info,
     histogram_discretize,
 )
-from crl.metrics._inputs import check_labels, check_pair
-from crl.metrics._sampling import EncodeFn, check_count, check_scene, sample_table
+from crl.metrics.inputs import check_labels, check_pair
+from crl.metrics.sampling import EncodeFn, check_count, check_scene, sample_table
+from crl.protocols import GroundTruthData
 
 NUM_TRAIN = 10_000
 """disentanglement_lib's `mig.num_train`."""
@@ -33,18 +34,32 @@ def mig(latents: Any, factors: Any, num_bins: int = NUM_BINS) -> float:
     check_num_bins(num_bins)
     z, y = check_pair(latents, factors, min_latents=2)
     check_labels(y)
-    return _mig(z, y, num_bins)
+    return mig_from_arrays(z, y, num_bins)
 
 
-def _mig(z: np.ndarray, y: np.ndarray, num_bins: int) -> float:
-    """MIG on validated arrays (rows are samples)."""
+def mig_from_arrays(z: np.ndarray, y: np.ndarray, num_bins: int) -> float:
+    """MIG of arrays already checked by `mig` (or drawn by a sampler): the computation alone.
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Latents (N, d), d >= 2.
+    y : numpy.ndarray
+        Discrete factor labels (N, k), every column varying.
+    num_bins : int
+        Histogram bins per latent.
+
+    Returns
+    -------
+    float
+    """
     info = discrete_mutual_info(histogram_discretize(z, num_bins), y)  # (d, k)
     ranked = np.sort(info, axis=0)[::-1]
     return float(np.mean((ranked[0, :] - ranked[1, :]) / discrete_entropy(y)))
 
 
 def compute_mig(
-    scene: Any, encode_fn: EncodeFn, *, num_train: int = NUM_TRAIN, num_bins: int = NUM_BINS, seed: int = 0
+    scene: GroundTruthData, encode_fn: EncodeFn, *, num_train: int = NUM_TRAIN, num_bins: int = NUM_BINS, seed: int = 0
 ) -> float:
     """MIG on `num_train` observations sampled from `scene` (seeded) and encoded with `encode_fn`.
 

@@ -19,9 +19,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from crl.metrics._discretize import NUM_BINS, check_num_bins, discrete_mutual_info, histogram_discretize
-from crl.metrics._inputs import check_fraction, check_labels, check_pair
-from crl.metrics._sampling import EncodeFn, check_count, check_scene, sample_table
+from crl.metrics.discretize import NUM_BINS, check_num_bins, discrete_mutual_info, histogram_discretize
+from crl.metrics.inputs import check_fraction, check_labels, check_pair
+from crl.metrics.sampling import EncodeFn, check_count, check_scene, sample_table
+from crl.protocols import GroundTruthData
 
 NUM_TRAIN = 10_000
 NUM_TEST = 5_000
@@ -50,13 +51,27 @@ def modularity_explicitness(
     z, y = check_pair(latents, factors)
     check_labels(y)
     n_train = check_fraction(train_fraction, len(z))
-    return _modularity_explicitness(z[:n_train], y[:n_train], z[n_train:], y[n_train:], num_bins)
+    return modularity_explicitness_from_split(z[:n_train], y[:n_train], z[n_train:], y[n_train:], num_bins)
 
 
-def _modularity_explicitness(
+def modularity_explicitness_from_split(
     z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray, y_test: np.ndarray, num_bins: int
 ) -> ModularityScore:
-    """Modularity and explicitness on validated train and test arrays (rows are samples)."""
+    """Modularity and explicitness of arrays already checked by `modularity_explicitness`: the computation alone.
+
+    Parameters
+    ----------
+    z_train, z_test : numpy.ndarray
+        Latents (N, d) of the train and test rows.
+    y_train, y_test : numpy.ndarray
+        Discrete factor labels (N, k) of the same rows.
+    num_bins : int
+        Histogram bins per latent for the mutual information.
+
+    Returns
+    -------
+    ModularityScore
+    """
     info = discrete_mutual_info(histogram_discretize(z_train, num_bins), y_train)
     mean, std = z_train.mean(axis=0), z_train.std(axis=0)
     std = np.where(std > 0, std, 1.0)  # a constant latent stays constant (zero) instead of NaN
@@ -110,7 +125,7 @@ def _macro_auc(classifier: LogisticRegression, x: np.ndarray, y: np.ndarray) -> 
 
 
 def compute_modularity_explicitness(
-    scene: Any,
+    scene: GroundTruthData,
     encode_fn: EncodeFn,
     *,
     num_train: int = NUM_TRAIN,
@@ -125,4 +140,4 @@ def compute_modularity_explicitness(
     check_num_bins(num_bins)
     table = sample_table(scene, encode_fn, num_train + num_test, seed)
     z, y = check_pair(table.latents, table.labels)
-    return _modularity_explicitness(z[:num_train], y[:num_train], z[num_train:], y[num_train:], num_bins)
+    return modularity_explicitness_from_split(z[:num_train], y[:num_train], z[num_train:], y[num_train:], num_bins)

@@ -13,7 +13,7 @@ from sklearn.metrics import r2_score
 from sklearn.neural_network import MLPRegressor
 from threadpoolctl import threadpool_limits
 
-from crl.metrics._inputs import check_fraction, check_pair, column_names
+from crl.metrics.inputs import check_fraction, check_pair, column_names
 
 PROBES = ("linear", "mlp")
 MLP_HIDDEN = (64, 64)
@@ -43,13 +43,31 @@ def r2_probe(
     z, y = check_pair(latents, factors)
     n_train = check_fraction(train_fraction, len(z))
     names = column_names(factors, "factor", y.shape[1])
-    return _r2_probe(z[:n_train], y[:n_train], z[n_train:], y[n_train:], probe, seed, names)
+    return r2_probe_from_split(z[:n_train], y[:n_train], z[n_train:], y[n_train:], probe, seed, names)
 
 
-def _r2_probe(
+def r2_probe_from_split(
     z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray, y_test: np.ndarray, probe: str, seed: int, names: list[str]
 ) -> ProbeScore:
-    """Probe R^2 on validated train and test arrays (rows are samples)."""
+    """Probe R^2 of arrays already checked by `r2_probe` (or drawn by a sampler): the computation alone.
+
+    Parameters
+    ----------
+    z_train, z_test : numpy.ndarray
+        Latents (N, d) of the train and test rows.
+    y_train, y_test : numpy.ndarray
+        Raw factor values (N, k) of the same rows.
+    probe : {"linear", "mlp"}
+        The regressor.
+    seed : int
+        The MLP's random_state.
+    names : list of str
+        Factor names, for `ProbeScore.per_factor`.
+
+    Returns
+    -------
+    ProbeScore
+    """
     mean, std = z_train.mean(axis=0), z_train.std(axis=0)
     std = np.where(std > 0, std, 1.0)
     y_mean, y_std = y_train.mean(axis=0), y_train.std(axis=0)

@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
-from crl.metrics._discretize import NUM_BINS
-from crl.metrics._inputs import check_pair
-from crl.metrics._sampling import EncodeFn, Table, check_count, check_scene, sample_table
 from crl.metrics.beta_vae import beta_vae_score
-from crl.metrics.dci import _dci
+from crl.metrics.dci import dci_from_split
+from crl.metrics.discretize import NUM_BINS
 from crl.metrics.factor_vae import factor_vae_score
+from crl.metrics.inputs import check_pair
 from crl.metrics.mcc import mcc
-from crl.metrics.mig import _mig
-from crl.metrics.modularity import _modularity_explicitness
-from crl.metrics.probes import _r2_probe
-from crl.metrics.sap import _sap
+from crl.metrics.mig import mig_from_arrays
+from crl.metrics.modularity import modularity_explicitness_from_split
+from crl.metrics.probes import r2_probe_from_split
+from crl.metrics.sampling import EncodeFn, Table, check_count, check_scene, sample_table
+from crl.metrics.sap import sap_from_split
+from crl.protocols import GroundTruthData
 
 TABLE_METRICS = ("mig", "dci", "sap", "modularity", "mcc", "r2_linear", "r2_mlp")
 SCENE_METRICS = ("beta_vae", "factor_vae")
@@ -30,7 +32,7 @@ FAST = {"n": 300, "batch_size": 16, "num_train": 200, "num_eval": 100, "pool": 4
 
 def evaluate_representation(
     encode_fn: EncodeFn,
-    scene: Any,
+    scene: GroundTruthData,
     metrics: Sequence[str] = DEFAULT_METRICS,
     n: int | None = None,
     seed: int = 0,
@@ -72,14 +74,14 @@ def _table_metric(name: str, table: Table, n_train: int, seed: int, factor_names
     z, y = check_pair(table.latents, table.values if name.startswith("r2_") else table.labels)
     parts = (z[:n_train], y[:n_train], z[n_train:], y[n_train:])
     if name == "mig":
-        return _mig(parts[0], parts[1], NUM_BINS)
+        return mig_from_arrays(parts[0], parts[1], NUM_BINS)
     if name == "dci":
-        return _dci(*parts, seed)
+        return dci_from_split(*parts, seed)
     if name == "sap":
-        return _sap(*parts, False)
+        return sap_from_split(*parts, False)
     if name == "modularity":
-        return _modularity_explicitness(*parts, NUM_BINS)
-    return _r2_probe(*parts, name.removeprefix("r2_"), seed, factor_names)
+        return modularity_explicitness_from_split(*parts, NUM_BINS)
+    return r2_probe_from_split(*parts, name.removeprefix("r2_"), seed, factor_names)
 
 
 def _rows(metric: str, result: Any) -> list[tuple[str, str, float]]:

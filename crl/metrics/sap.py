@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 from sklearn.svm import LinearSVC
 
-from crl.metrics._inputs import check_fraction, check_labels, check_pair
-from crl.metrics._sampling import EncodeFn, check_count, check_scene, sample_table
+from crl.metrics.inputs import check_fraction, check_labels, check_pair
+from crl.metrics.sampling import EncodeFn, check_count, check_scene, sample_table
+from crl.protocols import GroundTruthData
 
 NUM_TRAIN = 10_000
 NUM_TEST = 5_000
@@ -33,11 +34,27 @@ def sap(latents: Any, factors: Any, train_fraction: float = TRAIN_FRACTION, cont
     if not continuous_factors:
         check_labels(y)
     n_train = check_fraction(train_fraction, len(z))
-    return _sap(z[:n_train], y[:n_train], z[n_train:], y[n_train:], continuous_factors)
+    return sap_from_split(z[:n_train], y[:n_train], z[n_train:], y[n_train:], continuous_factors)
 
 
-def _sap(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray, y_test: np.ndarray, continuous_factors: bool) -> float:
-    """SAP on validated train and test arrays (rows are samples)."""
+def sap_from_split(
+    z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray, y_test: np.ndarray, continuous_factors: bool
+) -> float:
+    """SAP of train and test arrays already checked by `sap` (or drawn by a sampler): the computation alone.
+
+    Parameters
+    ----------
+    z_train, z_test : numpy.ndarray
+        Latents (N, d), d >= 2, of the train and test rows.
+    y_train, y_test : numpy.ndarray
+        Factors (N, k) of the same rows: discrete labels, or raw values with `continuous_factors`.
+    continuous_factors : bool
+        Score by squared correlation on the train rows instead of classifier accuracy.
+
+    Returns
+    -------
+    float
+    """
     scores = _score_matrix(z_train, y_train, z_test, y_test, continuous_factors)  # (d, k)
     ranked = np.sort(scores, axis=0)
     return float(np.mean(ranked[-1, :] - ranked[-2, :]))
@@ -62,7 +79,7 @@ def _score_matrix(
 
 
 def compute_sap(
-    scene: Any,
+    scene: GroundTruthData,
     encode_fn: EncodeFn,
     *,
     num_train: int = NUM_TRAIN,
@@ -80,4 +97,4 @@ def compute_sap(
     check_count(num_test, "num_test", 1)
     table = sample_table(scene, encode_fn, num_train + num_test, seed)
     z, y = check_pair(table.latents, table.values if continuous_factors else table.labels, min_latents=2)
-    return _sap(z[:num_train], y[:num_train], z[num_train:], y[num_train:], continuous_factors)
+    return sap_from_split(z[:num_train], y[:num_train], z[num_train:], y[num_train:], continuous_factors)

@@ -5,17 +5,24 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from crl.scenes import flow as _flow, pendulum as _pendulum, sprites as _sprites
+from crl.scenes import flow as _flow
+from crl.scenes import pendulum as _pendulum
+from crl.scenes import sprites as _sprites
+from crl.scenes.build import custom
 from crl.scenes.dataset import load_dataset, save_dataset
 from crl.scenes.factors import Factor
-from crl.scenes.scene import Pairs, Sample, Scene, custom
+from crl.scenes.random import RandomScene, random_scene
+from crl.scenes.samples import Pairs, Sample
+from crl.scenes.scene import Scene
 
 _BUILDERS: dict[str, Callable[..., Scene]] = {
     "causal_sprites": _sprites.causal_sprites,
     "flow": _flow.flow,
     "pendulum": _pendulum.pendulum,
+    "random": random_scene,
     "sprites": _sprites.sprites,
 }
 
@@ -26,7 +33,25 @@ def names() -> list[str]:
 
 
 def load(name: str, resolution: int = 64, **options: Any) -> Scene:
-    """Build the built-in scene `name` at `resolution` (a positive multiple of 16), with scene-specific options."""
+    """Build a built-in scene: a known causal model to learn from and to score against.
+
+    Parameters
+    ----------
+    name : str
+        One of `names()`: "pendulum" and "flow" (CausalVAE's scenes), "sprites" (dSprites-like,
+        independent factors), "causal_sprites" (sprites whose factors follow a DAG) or "random"
+        (a random graph over 2-8 factors driving a random procedural renderer, drawn from ``seed``:
+        scenes no default was chosen on).
+    resolution : int
+        Image side in pixels, a positive multiple of 16.
+    **options
+        The scene's own options (e.g. ``noise_scale`` for the pendulum); unknown ones are refused
+        with the list of valid ones.
+
+    Returns
+    -------
+    Scene
+    """
     if name not in _BUILDERS:
         raise ValueError(f"unknown scene {name!r}; available scenes are {names()}")
     builder = _BUILDERS[name]
@@ -37,4 +62,5 @@ def load(name: str, resolution: int = 64, **options: Any) -> Scene:
     return builder(resolution=resolution, **options)
 
 
-__all__ = ["Factor", "Pairs", "Sample", "Scene", "custom", "load", "load_dataset", "names", "save_dataset"]
+__all__ = ["Factor", "Pairs", "RandomScene", "Sample", "Scene", "custom", "load", "load_dataset", "names",
+           "random_scene", "save_dataset"]

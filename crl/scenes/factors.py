@@ -1,9 +1,16 @@
-"""Factor declarations and the checks every scene applies to factor values and interventions."""
+"""Factor declarations, the checks every scene applies to factor values, and what "categorical" means.
+
+One definition of a categorical (discrete) factor serves crl.scenes and crl.metrics: a factor is
+categorical when it is declared so (`is_categorical`). A column of values with no declaration is
+judged by `scm.tables.is_discrete` (whole numbers with at most `scm.thresholds.MAX_LEVELS`
+distinct values, or non-numeric values), the rule scm and the encoders' labels use too.
+"""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -14,8 +21,21 @@ KINDS = ("continuous", "categorical")
 class Factor:
     """One ground-truth variable of a scene: its name, kind, range and unit.
 
-    Categorical factors are stored as integer codes 0..K-1 (so `low` = 0, `high` = K-1)
-    and `categories` names the codes in order.
+    Declaring kind and range once lets every query check values at the boundary, and lets
+    metrics and evaluation compare or bin the factor the right way.
+
+    Parameters
+    ----------
+    name : str
+        The factor's column name in every table.
+    kind : {"continuous", "categorical"}
+        Categorical factors are stored as integer codes 0..K-1.
+    low, high : float
+        The range of a continuous factor; for a categorical one they become 0 and K-1.
+    categories : tuple of str, optional
+        Names of a categorical factor's codes, in order (at least two); None for continuous ones.
+    unit : str
+        The unit of a continuous factor's values, shown in listings.
     """
 
     name: str
@@ -44,29 +64,79 @@ class Factor:
 
     @property
     def is_categorical(self) -> bool:
-        """True for integer-coded categorical factors."""
-        return self.kind == "categorical"
+        """True for integer-coded categorical factors (see `is_categorical`)."""
+        return is_categorical(self)
 
     def clip(self, values: np.ndarray) -> np.ndarray:
         """Map raw mechanism output into the declared range (categorical: round to a valid code)."""
         values = np.clip(np.asarray(values, dtype=np.float64), self.low, self.high)
         return np.rint(values) if self.is_categorical else values
 
-    def coerce(self, value: Any) -> float:
-        """Check one user-given value (a number, or a category name) and return it as a float in range."""
+    def coerce(self, value: Any, argument: str | None = None) -> float:
+        """Check one user-given value and return it as a float in range.
+
+        Parameters
+        ----------
+        value : float, int or str
+            A number in the factor's range, or for a categorical factor a category name or code.
+        argument : str, optional
+            How error messages name the value (default ``factor '<name>'``), e.g. ``do['light']``.
+
+        Returns
+        -------
+        float
+            The value (a category's code for a name).
+        """
+        label = argument or f"factor {self.name!r}"
         if self.is_categorical and isinstance(value, str):
-            if value not in self.categories:
-                raise ValueError(f"factor {self.name!r}: unknown category {value!r}; expected one of {list(self.categories)}")
-            return float(self.categories.index(value))
+            categories = self.categories or ()
+            if value not in categories:
+                raise ValueError(f"{label}: unknown category {value!r}; expected one of {list(categories)}")
+            return float(categories.index(value))
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"factor {self.name!r}: expected a number, got {value!r}") from None
+            raise ValueError(f"{label}: expected a number, got {value!r}") from None
         if not self.low <= number <= self.high:
-            raise ValueError(f"factor {self.name!r}: value {number} is outside its range [{self.low}, {self.high}]")
+            raise ValueError(f"{label}: value {number} is outside its range [{self.low}, {self.high}]")
         if self.is_categorical and number != int(number):
-            raise ValueError(f"factor {self.name!r}: expected an integer category code 0..{int(self.high)}, got {number}")
+            raise ValueError(f"{label}: expected an integer category code 0..{int(self.high)}, got {number}")
         return number
+
+    def check_values(self, values: np.ndarray, argument: str) -> np.ndarray:
+        """Check an array of this factor's values (finite, in range, integer codes if categorical).
+
+        Parameters
+        ----------
+        values : numpy.ndarray
+            One value per row.
+        argument : str
+            How error messages name the values.
+
+        Returns
+        -------
+        numpy.ndarray
+            The values as float64.
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"{argument} contains NaN or infinite values")
+        if values.min() < self.low or values.max() > self.high:
+            raise ValueError(
+                f"{argument} has values in [{values.min()}, {values.max()}], outside its range [{self.low}, {self.high}]"
+            )
+        if self.is_categorical and not np.all(values == np.rint(values)):
+            raise ValueError(f"{argument} must hold integer category codes")
+        return values
+
+
+def is_categorical(factor: Any) -> bool:
+    """Whether a declared factor is categorical: its ``kind`` says so.
+
+    Works on `Factor` and on any factor-like object with a ``kind`` (a data set's); one with no
+    ``kind`` is continuous.
+    """
+    return getattr(factor, "kind", "continuous") == "categorical"
 
 
 def check_names(names: Sequence[str], factors: Mapping[str, Factor], argument: str) -> None:
@@ -88,14 +158,5 @@ def check_table(table: Any, factors: Mapping[str, Factor], argument: str) -> np.
         raise ValueError(f"{argument}: the table has no rows")
     values = table[list(factors)].to_numpy(dtype=np.float64)
     for j, factor in enumerate(factors.values()):
-        column = values[:, j]
-        if not np.all(np.isfinite(column)):
-            raise ValueError(f"{argument}: column {factor.name!r} contains NaN or infinite values")
-        if column.min() < factor.low or column.max() > factor.high:
-            raise ValueError(
-                f"{argument}: column {factor.name!r} has values in [{column.min()}, {column.max()}], "
-                f"outside its range [{factor.low}, {factor.high}]"
-            )
-        if factor.is_categorical and not np.all(column == np.rint(column)):
-            raise ValueError(f"{argument}: column {factor.name!r} must hold integer category codes")
+        factor.check_values(values[:, j], f"{argument}: column {factor.name!r}")
     return values

@@ -8,13 +8,16 @@ x(y) = 8 + flow * sqrt((hole - y) / (hole - 0.5)). The reference perturbs g by n
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import networkx as nx
 import numpy as np
 
 from crl.scenes import raster
+from crl.scenes.build import custom
 from crl.scenes.factors import Factor
 from crl.scenes.mechanisms import check_noise_scale, standard_normal, uniform_root
-from crl.scenes.scene import Scene, custom
+from crl.scenes.scene import Scene
 
 GRAVITY = 0.98
 CUP_LEFT, CUP_RIGHT, CUP_TOP, WATER_BASE = 3.0, 8.0, 19.0, 5.0
@@ -48,7 +51,7 @@ def _bar(size: int, x: float, y0: float | np.ndarray, y1: float | np.ndarray, ha
     return region, raster.rect(region, px, cy, half, half_height)
 
 
-def _render(values: dict[str, np.ndarray], size: int) -> np.ndarray:
+def _render(values: Mapping[str, np.ndarray], size: int) -> np.ndarray:
     n = len(values["flow"])
     scale = size / (WORLD[1] - WORLD[0])
     radius, hole, height, reach = values["ball_size"], values["hole"], values["water_height"], values["flow"]

@@ -1,7 +1,7 @@
 """Mechanism helpers shared by the built-in scenes: turning a factor's U(0, 1) exogenous variable into values."""
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from scipy.special import ndtri
@@ -19,13 +19,13 @@ def standard_normal(u: np.ndarray) -> np.ndarray:
 def uniform_root(factor: Factor) -> Callable[[Mapping[str, np.ndarray], np.ndarray], np.ndarray]:
     """A root mechanism drawing uniformly over the factor's range (uniformly over the codes if categorical)."""
     if factor.is_categorical:
-        count = len(factor.categories)
+        count = len(factor.categories or ())
         return lambda parents, u: np.minimum(np.floor(u * count), count - 1)
     low, high = factor.low, factor.high
     return lambda parents, u: low + u * (high - low)
 
 
-def grid_root(grid: Sequence[float]) -> Callable[[Mapping[str, np.ndarray], np.ndarray], np.ndarray]:
+def grid_root(grid: Sequence[float] | np.ndarray) -> Callable[[Mapping[str, np.ndarray], np.ndarray], np.ndarray]:
     """A root mechanism drawing uniformly from a finite grid of values (as dSprites does)."""
     values = np.asarray(grid, dtype=np.float64)
     return lambda parents, u: values[np.minimum((u * len(values)).astype(np.int64), len(values) - 1)]

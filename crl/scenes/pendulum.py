@@ -9,13 +9,16 @@ reference grid: pendulum -36..38.7 degrees (0.9-degree steps i = -40..43), light
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import networkx as nx
 import numpy as np
 
 from crl.scenes import raster
+from crl.scenes.build import custom
 from crl.scenes.factors import Factor
 from crl.scenes.mechanisms import check_noise_scale, standard_normal, uniform_root
-from crl.scenes.scene import Scene, custom
+from crl.scenes.scene import Scene
 
 PIVOT = (10.0, 10.5)
 ROD = 8.0
@@ -58,11 +61,11 @@ def _to_pixels(x: np.ndarray | float, y: np.ndarray | float, size: int) -> tuple
     return raster.world_to_pixels(x, y, WORLD, WORLD, size)
 
 
-def _render(values: dict[str, np.ndarray], size: int) -> np.ndarray:
+def _render(values: Mapping[str, np.ndarray], size: int) -> np.ndarray:
     n = len(values["pendulum"])
     scale = size / (WORLD[1] - WORLD[0])
     background = raster.vertical_gradient(size, SKY_TOP, SKY_BOTTOM)
-    background[int(round(_to_pixels(0.0, 0.2, size)[1])) :] = GROUND_COLOUR
+    background[int(np.round(_to_pixels(0.0, 0.2, size)[1])) :] = GROUND_COLOUR
     images = raster.canvas(n, background)
 
     sun_x = project(np.full(n, PIVOT[0]), np.full(n, PIVOT[1]), values["light"], base=SUN_HEIGHT)

@@ -12,8 +12,8 @@ Canvases are float32, channels first (3, N, H, W), so painting runs over long co
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -113,7 +113,9 @@ def _box_distance(u: np.ndarray, v: np.ndarray, half_width: np.ndarray, half_hei
     return outside + np.minimum(np.maximum(qx, qy), 0.0)
 
 
-def box_sdf(region: Region, cx: ArrayLike, cy: ArrayLike, half_width: ArrayLike, half_height: ArrayLike, angle: ArrayLike) -> np.ndarray:
+def box_sdf(
+    region: Region, cx: ArrayLike, cy: ArrayLike, half_width: ArrayLike, half_height: ArrayLike, angle: ArrayLike
+) -> np.ndarray:
     """Signed distance to rectangles turned by `angle` radians."""
     u, v = _turned(region, cx, cy, angle)
     return _box_distance(u, v, _per_image(half_width), _per_image(half_height))
@@ -139,7 +141,8 @@ def heart_sdf(region: Region, cx: ArrayLike, cy: ArrayLike, side: ArrayLike, ang
     """
     u, v = _turned(region, cx, cy, angle)
     side = _per_image(side)
-    v = v + np.float32(0.2215) * side  # centre of area: the diamond weighs side^2 at 0, each outer half-disc pi/8 side^2 at 0.504 sides
+    # centre of area: the diamond weighs side^2 at 0, each outer half-disc pi/8 side^2 at 0.504 sides
+    v = v + np.float32(0.2215) * side
     diag = np.float32(np.sqrt(0.5))
     diamond = _box_distance((u + v) * diag, (v - u) * diag, side / 2, side / 2)  # a square in axes turned 45 degrees
     lobe = side * np.float32(0.3536)  # midpoint of each upper edge of the diamond
@@ -156,7 +159,9 @@ def segment_sdf(region: Region, x0: ArrayLike, y0: ArrayLike, x1: ArrayLike, y1:
     return np.sqrt(ex * ex + ey * ey) - _per_image(width) / 2
 
 
-def polyline_sdf(region: Region, xs: Sequence[ArrayLike], ys: Sequence[ArrayLike], width: ArrayLike) -> np.ndarray:
+def polyline_sdf(
+    region: Region, xs: Sequence[ArrayLike] | np.ndarray, ys: Sequence[ArrayLike] | np.ndarray, width: ArrayLike
+) -> np.ndarray:
     """Signed distance to a path through the points (xs[k], ys[k]), each point given per image."""
     distance = segment_sdf(region, xs[0], ys[0], xs[1], ys[1], width)
     for k in range(1, len(xs) - 1):
@@ -184,7 +189,7 @@ def paint(images: np.ndarray, region: Region, alpha: np.ndarray, color: np.ndarr
         if region.flat is not None:
             channel = images[c].reshape(-1)
             channel[region.flat] = channel[region.flat] * keep + alpha * tint
-        else:
+        elif region.crop is not None:  # a Region holds a crop or per-image windows
             row0, row1, col0, col1 = region.crop
             target = images[c, :, row0:row1, col0:col1]
             target *= keep

@@ -3,61 +3,27 @@
 Every factor has one exogenous variable u ~ Uniform(0, 1); its mechanism maps
 (parent values, u) to the factor's value, so a scene that keeps u can answer
 interventional and counterfactual queries exactly. The built-in scenes are built
-with `custom`.
+with `crl.scenes.custom` (`crl.scenes.build`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from crl.scenes.factors import Factor, check_names, check_table
+from crl.scenes.factors import Factor, check_table
+from crl.scenes.interventions import DoArrays, read_do
 from crl.scenes.labels import make_labels
+from crl.scenes.samples import Pairs, Sample
 
 Mechanism = Callable[[Mapping[str, np.ndarray], np.ndarray], np.ndarray]
 Renderer = Callable[[Mapping[str, np.ndarray], int], np.ndarray]
 
-RENDER_CHUNK = 128  # images rendered per call: float buffers stay ~6 MB (cache-friendly) whatever n is
+RENDER_CHUNK = 128  # images rendered per call, so float buffers stay small whatever n is
 PAIR_MODES = ("noise", "intervention")
-
-
-@dataclass
-class Sample:
-    """Images with the factor values that made them and the exogenous noise behind those values."""
-
-    images: np.ndarray
-    factors: pd.DataFrame
-    noise: pd.DataFrame
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-
-@dataclass
-class Pairs:
-    """Weakly supervised image pairs; `changed` marks, per pair, which variables were resampled or intervened on."""
-
-    x1: np.ndarray
-    x2: np.ndarray
-    factors1: pd.DataFrame
-    factors2: pd.DataFrame
-    changed: pd.DataFrame
-
-    def __len__(self) -> int:
-        return len(self.x1)
-
-    def subset(self, rows: np.ndarray) -> "Pairs":
-        """The pairs at `rows` (a boolean mask over the pairs, or positions), renumbered from 0."""
-        rows = np.asarray(rows)
-        if rows.dtype == bool:
-            if rows.shape != (len(self),):
-                raise ValueError(f"rows: expected a boolean mask of shape ({len(self)},), got {rows.shape}")
-            rows = np.flatnonzero(rows)
-        return Pairs(self.x1[rows], self.x2[rows], *(t.iloc[rows].reset_index(drop=True)
-                                                      for t in (self.factors1, self.factors2, self.changed)))
 
 
 def check_resolution(resolution: Any) -> int:
@@ -76,9 +42,33 @@ def _check_count(n: Any, argument: str = "n") -> int:
 class Scene:
     """A procedural scene with a known structural causal model over its factors.
 
-    Build one with `custom(...)` or `crl.scenes.load(name)`. Mechanism outputs are clipped to
-    each factor's declared range (categorical ones rounded to a valid code), so every value a
-    scene produces is in range.
+    A scene is the ground truth a causal representation is judged against: it renders images
+    from factor values and answers observational, interventional and counterfactual queries
+    exactly, because it keeps each image's exogenous noise. Build one with `custom(...)` or
+    `crl.scenes.load(name)`. Mechanism outputs are clipped to each factor's declared range
+    (categorical ones rounded to a valid code), so every value a scene produces is in range.
+
+    Parameters
+    ----------
+    name : str
+        The scene's name (shown in messages, and keys caches such as the evaluation oracle's).
+    graph : networkx.DiGraph
+        The causal graph over factor names (acyclic).
+    factors : Sequence[Factor]
+        The factor declarations, one per graph node.
+    mechanisms : Mapping[str, Mechanism]
+        ``mechanisms[v](parents, u)``: v's values from a dict of parent value arrays and its noise u.
+    render : Renderer
+        ``render(values, resolution)``: uint8 images (N, res, res, 3) from a dict of factor arrays.
+    resolution : int
+        Image side in pixels.
+
+    Attributes
+    ----------
+    graph : networkx.DiGraph
+        The ground-truth graph.
+    factors : list of Factor
+        The factors in topological order (ties in declaration order); `factor_names` their names.
     """
 
     channels = 3
@@ -111,8 +101,8 @@ class Scene:
         return f"Scene({self.name!r}, factors={self.factor_names}, edges=[{edges}], resolution={self.resolution})"
 
     # ----------------------------------------------------------------------------- core
-    def _propagate(self, noise: np.ndarray, do: np.ndarray | None = None, shift: np.ndarray | None = None) -> np.ndarray:
-        """Factor values (n, d) from exogenous noise (n, d); `do` holds per-row hard values (NaN = none), `shift` additive ones."""
+    def _propagate(self, noise: np.ndarray, do: DoArrays | None = None) -> np.ndarray:
+        """Factor values (n, d) from exogenous noise (n, d), under `do` (per-row values and shifts) if given."""
         n = len(noise)
         values = np.empty((n, len(self.factor_names)))
         for j, name in enumerate(self.factor_names):
@@ -123,11 +113,11 @@ class Scene:
                 raw = np.broadcast_to(raw, (n,)) if raw.ndim == 0 else raw
                 if raw.shape != (n,):
                     raise ValueError(f"mechanism for {name!r} returned shape {raw.shape}, expected ({n},)")
-            if shift is not None:
-                raw = raw + shift[:, j]
+            if do is not None:
+                raw = raw + do.shift[:, j]
             column = factor.clip(raw)
             if do is not None:
-                column = np.where(np.isnan(do[:, j]), column, do[:, j])
+                column = np.where(np.isnan(do.values[:, j]), column, do.values[:, j])
             values[:, j] = column
         return values
 
@@ -137,9 +127,6 @@ class Scene:
             if factor.is_categorical:
                 frame[factor.name] = frame[factor.name].astype(np.int64)
         return frame
-
-    def _noise_table(self, noise: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame(noise, columns=self.factor_names)
 
     def _render_values(self, values: np.ndarray) -> np.ndarray:
         size = self.resolution
@@ -156,94 +143,137 @@ class Scene:
             images[start : start + len(chunk)] = out
         return images
 
-    def _sample_from_noise(self, noise: np.ndarray, do: np.ndarray | None = None, shift: np.ndarray | None = None) -> Sample:
-        values = self._propagate(noise, do, shift)
-        return Sample(self._render_values(values), self._table(values), self._noise_table(noise))
-
-    def _parse_interventions(self, interventions: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Turn {name: value | ("shift", delta)} into per-row `do` and `shift` arrays, checking names and ranges."""
-        if not isinstance(interventions, Mapping) or not interventions:
-            raise ValueError(f"interventions must be a non-empty dict {{factor: value}}, got {interventions!r}")
-        check_names(list(interventions), self._by_name, "interventions")
-        d = len(self.factor_names)
-        do = np.full((n, d), np.nan)
-        shift = np.zeros((n, d))
-        for name, value in interventions.items():
-            factor = self._by_name[name]
-            j = self._index[name]
-            if isinstance(value, tuple):
-                if len(value) != 2 or value[0] != "shift":
-                    raise ValueError(f"interventions[{name!r}]: expected a value or ('shift', delta), got {value!r}")
-                if factor.is_categorical:
-                    raise ValueError(f"interventions[{name!r}]: a shift needs a continuous factor; {name!r} is categorical")
-                delta = float(value[1])
-                if not np.isfinite(delta):
-                    raise ValueError(f"interventions[{name!r}]: shift must be finite, got {value[1]!r}")
-                shift[:, j] = delta
-            else:
-                do[:, j] = factor.coerce(value)
-        return do, shift
+    def _sample_from_noise(self, noise: np.ndarray, do: DoArrays | None = None) -> Sample:
+        values = self._propagate(noise, do)
+        return Sample(self._render_values(values), self._table(values), pd.DataFrame(noise, columns=self.factor_names))
 
     # ----------------------------------------------------------------------------- public API
     def sample(self, n: int, seed: int = 0) -> Sample:
-        """Draw n observational samples: noise, factor values and rendered images (reproducible for a seed)."""
+        """Draw observational samples: noise, the factor values it gives, and their images.
+
+        Parameters
+        ----------
+        n : int
+            Number of samples.
+        seed : int
+            Seeds the noise; the same seed gives the same sample.
+
+        Returns
+        -------
+        Sample
+            ``.images`` uint8 (n, H, W, 3), ``.factors`` and ``.noise`` DataFrames.
+        """
         n = _check_count(n)
         noise = np.random.default_rng(seed).random((n, len(self.factor_names)))
         return self._sample_from_noise(noise)
 
     def render(self, factors: pd.DataFrame) -> np.ndarray:
-        """Render uint8 images (N, H, W, 3) for given factor values (one row per image)."""
+        """Images for given factor values, one per row: what the scene shows at any point of its factor space.
+
+        Parameters
+        ----------
+        factors : pandas.DataFrame
+            One column per factor, values in range.
+
+        Returns
+        -------
+        numpy.ndarray
+            uint8 images (N, H, W, 3).
+        """
         values = check_table(factors, self._by_name, "factors")
         return self._render_values(values)
 
-    def intervene(self, interventions: Mapping[str, Any], n: int, seed: int = 0) -> Sample:
-        """Sample n images under do(): a value sets a factor (hard); ("shift", delta) adds delta to its mechanism's output.
+    def intervene(self, do: Mapping[str, Any], n: int, seed: int = 0) -> Sample:
+        """Draw samples under an intervention: the ground truth of an interventional query.
 
-        Shifted values are clipped to the factor's range; descendants are recomputed.
+        Descendants of the intervened factors are recomputed by their mechanisms; other factors
+        keep their observational distribution.
+
+        Parameters
+        ----------
+        do : Mapping[str, Any]
+            Factor name -> a value (sets the factor; a category name or code for a categorical
+            one), `scm.Shift(delta)` (adds ``delta`` to the mechanism's output, clipped to the
+            range; continuous factors only) or `scm.Soft(distribution)` (each row a fresh draw,
+            which must lie in the factor's range).
+        n : int
+            Number of samples.
+        seed : int
+            Seeds the noise (as in `sample`, so the same seed shares noise with it) and Soft draws.
+
+        Returns
+        -------
+        Sample
         """
         n = _check_count(n)
-        do, shift = self._parse_interventions(interventions, n)
-        noise = np.random.default_rng(seed).random((n, len(self.factor_names)))
-        return self._sample_from_noise(noise, do, shift)
+        rng = np.random.default_rng(seed)
+        noise = rng.random((n, len(self.factor_names)))
+        return self._sample_from_noise(noise, read_do(do, self.factors, n, rng))
 
-    def counterfactual(self, sample: Sample, interventions: Mapping[str, Any]) -> Sample:
-        """The true counterfactual of each row of `sample`: same noise, do() applied, descendants recomputed.
+    def counterfactual(self, sample: Sample, do: Mapping[str, Any], seed: int = 0) -> Sample:
+        """The true counterfactual of each row of `sample`: its own noise, replayed under `do`.
 
-        Factors that are not descendants of an intervened factor keep their values in `sample` exactly.
+        Descendants of the intervened factors are recomputed from the row's noise; every other
+        factor keeps its value in `sample` exactly.
+
+        Parameters
+        ----------
+        sample : Sample
+            Rows from `sample` or `intervene` (their noise is what is replayed).
+        do : Mapping[str, Any]
+            As in `intervene`.
+        seed : int
+            Seeds the draws of Soft interventions (nothing else here is random).
+
+        Returns
+        -------
+        Sample
+            One counterfactual row per row of `sample`, with the same noise.
         """
         if not isinstance(sample, Sample):
-            raise ValueError(f"sample must be a crl.scenes.Sample (from scene.sample or scene.intervene), got {type(sample).__name__}")
+            raise ValueError(
+                f"sample must be a crl.scenes.Sample (from scene.sample or scene.intervene), got {type(sample).__name__}"
+            )
         values = check_table(sample.factors, self._by_name, "sample.factors")
         if not set(self.factor_names) <= set(sample.noise.columns) or len(sample.noise) != len(values):
             raise ValueError(f"sample.noise must have one row per image and columns {self.factor_names}")
         noise = sample.noise[self.factor_names].to_numpy(dtype=np.float64)
-        do, shift = self._parse_interventions(interventions, len(values))
-        affected = set(interventions)
-        for name in interventions:
+        arrays = read_do(do, self.factors, len(values), np.random.default_rng(seed))
+        affected = set(do)
+        for name in do:
             affected |= nx.descendants(self.graph, name)
         keep = [self._index[name] for name in self.factor_names if name not in affected]
-        do[:, keep] = values[:, keep]
-        return self._sample_from_noise(noise, do, shift)
+        arrays.values[:, keep] = values[:, keep]
+        return self._sample_from_noise(noise, arrays)
 
     def sample_pairs(self, n: int, k: int | str = 1, seed: int = 0, mode: str = "noise") -> Pairs:
-        """Pairs for weak supervision. mode "noise": x2 resamples k exogenous variables of x1 (Locatello et al. 2020);
-        mode "intervention": x2 applies a perfect intervention on k factors, values drawn from their observational
-        marginal, keeping x1's noise (Brehmer et al. 2022). k="random" draws k uniformly from 1..n_factors-1 per pair.
-        Descendants are recomputed; a resampled or intervened variable can land on its old value (likely only on
-        gridded or categorical factors), so `changed` says what was touched, not what moved.
+        """Image pairs that differ in a few variables: the weak supervision of pair-based learning.
+
+        Descendants are recomputed; a resampled or intervened variable can land on its old value
+        (likely only on gridded or categorical factors), so `changed` says what was touched, not
+        what moved.
+
+        Parameters
+        ----------
+        n : int
+            Number of pairs.
+        k : int or "random"
+            How many variables each pair changes: an integer in 1..d-1, or "random" for a
+            uniform draw from 1..d-1 per pair.
+        seed : int
+            Seeds everything drawn.
+        mode : {"noise", "intervention"}
+            "noise": x2 resamples k exogenous variables of x1 (Locatello et al. 2020).
+            "intervention": x2 applies a perfect intervention on k factors, values drawn from
+            their observational marginal, keeping x1's noise (Brehmer et al. 2022).
+
+        Returns
+        -------
+        Pairs
         """
         n = _check_count(n)
+        ks = self._check_pair_options(k, mode)
         d = len(self.factor_names)
-        if mode not in PAIR_MODES:
-            raise ValueError(f"mode must be one of {list(PAIR_MODES)}, got {mode!r}")
-        if d < 2:
-            raise ValueError(f"sample_pairs needs a scene with at least 2 factors; {self.name!r} has {d}")
-        if k == "random":
-            ks = None
-        elif isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 1 <= k <= d - 1:
-            ks = int(k)
-        else:
-            raise ValueError(f"k must be an integer in 1..{d - 1} or 'random', got {k!r}")
         rng = np.random.default_rng(seed)
         noise1 = rng.random((n, d))
         counts = rng.integers(1, d, size=n) if ks is None else np.full(n, ks)
@@ -255,54 +285,46 @@ class Scene:
             first, second = self._sample_from_noise(noise1), self._sample_from_noise(noise2)
         else:
             marginal = self._propagate(rng.random((n, d)))
-            do = np.where(changed, marginal, np.nan)
+            do = DoArrays(np.where(changed, marginal, np.nan), np.zeros((n, d)))
             first, second = self._sample_from_noise(noise1), self._sample_from_noise(noise1, do)
         return Pairs(first.images, second.images, first.factors, second.factors, pd.DataFrame(changed, columns=self.factor_names))
 
-    def labels(self, sample: Sample | pd.DataFrame, n: int = 100, mode: str = "exact", seed: int = 0, **options: Any) -> pd.DataFrame:
-        """A few ground-truth labels for rows of `sample` (DataFrame indexed by row position); see `make_labels` for modes."""
+    def _check_pair_options(self, k: Any, mode: Any) -> int | None:
+        """The fixed number of changed variables (None for k="random"), after checking k and mode."""
+        d = len(self.factor_names)
+        if mode not in PAIR_MODES:
+            raise ValueError(f"mode must be one of {list(PAIR_MODES)}, got {mode!r}")
+        if d < 2:
+            raise ValueError(f"sample_pairs needs a scene with at least 2 factors; {self.name!r} has {d}")
+        if k == "random":
+            return None
+        if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 1 <= k <= d - 1:
+            return int(k)
+        raise ValueError(f"k must be an integer in 1..{d - 1} or 'random', got {k!r}")
+
+    def labels(
+        self, sample: Sample | pd.DataFrame, n: int = 100, mode: str = "exact", seed: int = 0, **options: Any
+    ) -> pd.DataFrame:
+        """A few ground-truth labels for rows of `sample`: the supervision a user can afford.
+
+        Parameters
+        ----------
+        sample : Sample or pandas.DataFrame
+            The rows to label (a Sample, or its factor table).
+        n : int
+            How many rows get labels (chosen at random, without replacement).
+        mode : {"exact", "binned", "noisy", "partial"}
+            How imprecise the labels are; see `crl.scenes.labels.make_labels`.
+        seed : int
+            Seeds the choice of rows and the imprecision.
+        **options
+            ``bins``, ``noise_fraction``, ``observed_fraction``: see `make_labels`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per factor, indexed by row position in `sample`.
+        """
         table = sample.factors if isinstance(sample, Sample) else sample
         check_table(table, self._by_name, "sample")
         return make_labels(table[self.factor_names], self.factors, n=n, mode=mode, seed=seed, **options)
-
-
-def custom(
-    graph: nx.DiGraph,
-    mechanisms: Mapping[str, Mechanism],
-    render: Renderer,
-    factors: Sequence[Factor],
-    name: str = "custom",
-    resolution: int = 64,
-) -> Scene:
-    """Build a scene from a DAG over factor names, one mechanism per factor and a renderer.
-
-    `mechanisms[v](parents, u)` maps a dict of parent value arrays and v's exogenous u ~ U(0,1) (an array) to v's
-    values; `render(values, resolution)` maps a dict of factor value arrays to uint8 images (N, res, res, 3).
-    """
-    resolution = check_resolution(resolution)
-    if not isinstance(graph, nx.DiGraph):
-        raise ValueError(f"graph must be a networkx.DiGraph, got {type(graph).__name__}")
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        cycle = None
-    if cycle:
-        path = " -> ".join(str(edge[0]) for edge in cycle) + f" -> {cycle[0][0]}"
-        raise ValueError(f"graph must be acyclic; it has the cycle {path}")
-    factors = list(factors)
-    if not all(isinstance(f, Factor) for f in factors):
-        raise ValueError("factors must be a list of crl.scenes.Factor")
-    names = [f.name for f in factors]
-    if len(set(names)) != len(names):
-        raise ValueError(f"factors: duplicate names in {names}")
-    if set(names) != set(graph.nodes):
-        raise ValueError(f"factors {sorted(names)} and graph nodes {sorted(map(str, graph.nodes))} must be the same names")
-    missing = [v for v in names if v not in mechanisms or not callable(mechanisms[v])]
-    if missing:
-        raise ValueError(f"mechanisms: no callable mechanism for factor(s) {missing}")
-    extra = [v for v in mechanisms if v not in graph.nodes]
-    if extra:
-        raise ValueError(f"mechanisms: unknown factor(s) {extra}; valid names are {names}")
-    if not callable(render):
-        raise ValueError("render must be a callable render(values, resolution) -> uint8 images")
-    return Scene(name, graph, factors, mechanisms, render, resolution)

@@ -9,15 +9,17 @@ orientation would move what an encoder sees of scale or position).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
 from crl.scenes import raster
+from crl.scenes.build import custom
 from crl.scenes.factors import Factor
 from crl.scenes.mechanisms import check_noise_scale, grid_root, standard_normal, uniform_root
-from crl.scenes.scene import Scene, custom
+from crl.scenes.scene import Scene
 
 SHAPES = ("square", "ellipse", "heart")
 COLOURS = {
@@ -59,7 +61,7 @@ def _factors(color: bool) -> list[Factor]:
     return factors
 
 
-def _render(values: dict[str, np.ndarray], size: int) -> np.ndarray:
+def _render(values: Mapping[str, np.ndarray], size: int) -> np.ndarray:
     n = len(values["shape"])
     shape = values["shape"].astype(np.int64)
     cx = (MARGIN + (1 - 2 * MARGIN) * values["x"]) * size
@@ -110,7 +112,8 @@ def _child(factor: Factor, parents: list[Factor], weights: np.ndarray, kind: str
         drive = a if kind == "linear" else np.sin(np.pi * a)
         position = np.clip(0.5 + SPREAD * drive + noise_scale * standard_normal(u), 0.0, 1.0)
         if factor.is_categorical:
-            return np.minimum(np.floor(position * len(factor.categories)), len(factor.categories) - 1)
+            count = len(factor.categories or ())
+            return np.minimum(np.floor(position * count), count - 1)
         return factor.low + position * (factor.high - factor.low)
 
     return mechanism

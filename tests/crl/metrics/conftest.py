@@ -27,7 +27,8 @@ class Sample:
 
 
 class FakeScene:
-    """Factors: x uniform on [0, 1] (or on five levels: continuous_x=False); size uniform over four sizes; shape over three categories.
+    """Factors: x uniform on [0, 1] (or on five levels: continuous_x=False); size uniform over four sizes;
+    shape over three categories.
 
     Pixels: 128 + 40 * W @ (x, size, shape code / 2) for a fixed random W (64 x 3).
     """

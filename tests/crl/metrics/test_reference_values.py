@@ -46,6 +46,7 @@ def test_mig_equals_reference() -> None:
     assert metrics.mig(*recipe()) == pytest.approx(0.45904455849996345, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_dci_equals_reference() -> None:
     score = metrics.dci(*recipe())
     assert score.disentanglement == pytest.approx(0.5791403403880481, abs=1e-9)

@@ -50,6 +50,7 @@ def test_compute_sap_is_higher_for_aligned_than_for_rotated_codes(scene) -> None
     assert continuous > 0.9
 
 
+@pytest.mark.slow
 def test_evaluate_representation_returns_every_metric_in_a_tidy_frame(discrete_scene) -> None:
     table = metrics.evaluate_representation(discrete_scene.inverse, discrete_scene, fast=True)
     assert list(table.columns) == ["metric", "score", "value"]

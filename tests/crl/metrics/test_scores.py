@@ -28,6 +28,7 @@ def test_mig_is_one_for_a_monotone_transform_of_the_factors_and_low_for_a_rotati
     assert metrics.mig(rotated(y), y) < 0.3
 
 
+@pytest.mark.slow
 def test_dci_identity_is_disentangled_complete_informative_and_rotation_is_not() -> None:
     y = discrete_factors(n=150, levels=(3, 2, 3))
     good = metrics.dci(np.log1p(y)[:, [2, 0, 1]], y)

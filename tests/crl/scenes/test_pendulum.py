@@ -1,7 +1,8 @@
 """The pendulum scene against the CausalVAE generator's published geometry, and its causal semantics."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import crl

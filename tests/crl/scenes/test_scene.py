@@ -7,7 +7,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import crl
 from crl.scenes import Factor, custom, raster
@@ -43,7 +44,7 @@ def chain():
 
 
 def test_names():
-    assert crl.scenes.names() == ["causal_sprites", "flow", "pendulum", "sprites"]
+    assert crl.scenes.names() == ["causal_sprites", "flow", "pendulum", "random", "sprites"]
 
 
 @pytest.mark.parametrize("name", ["causal_sprites", "flow", "pendulum", "sprites"])
@@ -160,10 +161,10 @@ def test_cyclic_graph_names_the_cycle():
         (lambda s: crl.scenes.load("pendulum", resolution=50), "resolution"),
         (lambda s: crl.scenes.load("pendulum", colour=True), "colour"),
         (lambda s: s.sample(0), "n must be a positive"),
-        (lambda s: s.intervene({"e": 1.0}, 5), r"valid names are \['a', 'b', 'c', 'd'\]"),
-        (lambda s: s.intervene({"a": 3.0}, 5), r"'a'.*outside its range \[-2.0, 2.0\]"),
-        (lambda s: s.intervene({"a": ("scale", 3.0)}, 5), "shift"),
-        (lambda s: s.intervene({}, 5), "interventions"),
+        (lambda s: s.intervene({"e": 1.0}, 5), r"do: unknown factor\(s\) \['e'\]; valid names are \['a', 'b', 'c', 'd'\]"),
+        (lambda s: s.intervene({"a": 3.0}, 5), r"do\['a'\].*outside its range \[-2.0, 2.0\]"),
+        (lambda s: s.intervene({"a": ("scale", 3.0)}, 5), r"do\['a'\].*Shift"),
+        (lambda s: s.intervene({}, 5), "do must be a non-empty dict"),
         (lambda s: s.render(pd.DataFrame({"a": [0.0]})), r"missing factor column"),
         (lambda s: s.render(pd.DataFrame({v: [np.nan] for v in "abcd"})), "NaN"),
         (lambda s: s.sample_pairs(5, k=4), "k must be"),

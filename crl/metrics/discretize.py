@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import mutual_info_score
 
-from crl.metrics._inputs import as_table
+from crl.metrics.inputs import as_table
 
 NUM_BINS = 20
 """disentanglement_lib's `discretizer.num_bins` in every study config."""

@@ -13,6 +13,10 @@ Two kinds of score need no test labels:
 `sweep` trains sequentially, or on any `concurrent.futures.Executor` (a process pool, or Ray's
 executor-compatible pool) for large sweeps; `score_candidates` builds one table row per model;
 `select` picks the best row.
+
+Few-label validation scores read each factor column as labels: a categorical column (by
+`scm.tables.is_discrete`, the one rule crl and scm share) by its values, any other one by
+disentanglement_lib's 20 equal-width bins.
 """
 from __future__ import annotations
 
@@ -29,10 +33,12 @@ import pandas as pd
 
 import encoders
 from crl.metrics import dci, histogram_discretize, mcc, mig, sap
-from crl.metrics._discretize import NUM_BINS
-from crl.metrics._inputs import as_table
+from crl.metrics.discretize import NUM_BINS
+from crl.metrics.inputs import as_table
 from encoders.data import check_images
 from encoders.objectives import get_objective
+from encoders.objectives.base import Objective
+from scm.tables import is_discrete
 
 TRAIN_OPTIONS = ("latent_dim", "steps", "batch_size", "lr", "label_weight")
 """`encoders.train` arguments a grid may vary besides the objective's own options."""
@@ -43,7 +49,17 @@ VALIDATION_PREFIX = "validation_"
 
 @dataclass(frozen=True)
 class Candidate:
-    """One trained model of a sweep: the grid point it was trained with, its seed, and the encoder."""
+    """One trained model of a sweep: the grid point it was trained with, its seed, and the encoder.
+
+    Attributes
+    ----------
+    params : dict
+        The grid values this model was trained with.
+    seed : int
+        Its training seed.
+    encoder : encoders.Encoder
+        The trained encoder.
+    """
 
     params: dict[str, Any]
     seed: int
@@ -58,16 +74,51 @@ class Candidate:
 def sweep(objective: str, images: np.ndarray, grid: Mapping[str, Sequence[Any]], seeds: Sequence[int] = (0,),
           pairs: tuple[np.ndarray, np.ndarray] | None = None, labels: pd.DataFrame | None = None, *,
           executor: Executor | None = None, **train_kwargs: Any) -> list[Candidate]:
-    """Train `objective` once per (grid point, seed) and return the candidates in grid-major order.
+    """Train `objective` once per (grid point, seed): the candidates model selection chooses among.
 
-    grid: {option: [values]} over the objective's Config fields (e.g. beta) or the training
-    arguments latent_dim, steps, batch_size, lr, label_weight; every combination is trained with
-    every seed. train_kwargs go to `encoders.train` unchanged for every model (a checkpoint_dir
-    gets one sub-folder per candidate, named by `Candidate.name`, so a rerun resumes the sweep).
-    executor: None trains sequentially here; any concurrent.futures.Executor runs the trainings
-    (threads, a process pool or Ray's pool; each seed gives the same model in all of them).
-    All grid points are validated before anything trains.
+    Training is random and hyperparameters matter, so a fair comparison trains many models and
+    picks one by a score that needs no test labels (`score_candidates`, `select`). All grid
+    points are validated before anything trains.
+
+    Parameters
+    ----------
+    objective : str
+        An `encoders.OBJECTIVES` name.
+    images : numpy.ndarray
+        uint8 training images (N, H, W, C).
+    grid : Mapping[str, Sequence]
+        {option: [values]} over the objective's Config fields (e.g. beta) or the training
+        arguments latent_dim, steps, batch_size, lr, label_weight; every combination is trained.
+    seeds : Sequence[int]
+        Distinct seeds; each grid point is trained once per seed.
+    pairs : tuple of numpy.ndarray, optional
+        (x1, x2) image pairs, needed by weakly supervised objectives.
+    labels : pandas.DataFrame, optional
+        Concept labels indexed by image row, needed by objectives that train on labels.
+    executor : concurrent.futures.Executor, optional
+        None trains here, one model after the other; an executor (threads, a process pool or
+        Ray's pool) runs the trainings, and each seed gives the same model in all of them.
+    **train_kwargs
+        Passed to `encoders.train` unchanged for every model; a ``checkpoint_dir`` gets one
+        sub-folder per candidate, named by `Candidate.name`, so a rerun resumes the sweep.
+
+    Returns
+    -------
+    list of Candidate
+        In grid-major order (all seeds of the first grid point first).
     """
+    jobs = _jobs(objective, images, grid, seeds, pairs, labels, train_kwargs)
+    if executor is None:
+        trained = [encoders.train(objective, images, pairs, labels, **kwargs) for _, _, kwargs in jobs]
+    else:
+        futures = [executor.submit(encoders.train, objective, images, pairs, labels, **kwargs) for _, _, kwargs in jobs]
+        trained = [future.result() for future in futures]
+    return [Candidate(dict(params), seed, encoder) for (params, seed, _), encoder in zip(jobs, trained)]
+
+
+def _jobs(objective: str, images: np.ndarray, grid: Mapping[str, Sequence[Any]], seeds: Sequence[int],
+          pairs: Any, labels: Any, train_kwargs: Mapping[str, Any]) -> list[tuple[dict[str, Any], int, dict[str, Any]]]:
+    """(grid point, seed, `encoders.train` keyword arguments) of every model, after checking all inputs."""
     cls = get_objective(objective)
     points = _grid_points(cls, grid, train_kwargs)
     seeds = _check_seeds(seeds)
@@ -84,15 +135,12 @@ def sweep(objective: str, images: np.ndarray, grid: Mapping[str, Sequence[Any]],
         if train_kwargs.get("checkpoint_dir") is not None:
             kwargs["checkpoint_dir"] = Path(train_kwargs["checkpoint_dir"]) / Candidate(params, seed, None).name
         jobs.append((params, seed, kwargs))
-    if executor is None:
-        trained = [encoders.train(objective, images, pairs, labels, **kwargs) for _, _, kwargs in jobs]
-    else:
-        futures = [executor.submit(encoders.train, objective, images, pairs, labels, **kwargs) for _, _, kwargs in jobs]
-        trained = [future.result() for future in futures]
-    return [Candidate(dict(params), seed, encoder) for (params, seed, _), encoder in zip(jobs, trained)]
+    return jobs
 
 
-def _grid_points(cls: type, grid: Mapping[str, Sequence[Any]], train_kwargs: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _grid_points(
+    cls: type[Objective], grid: Mapping[str, Sequence[Any]], train_kwargs: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     """Every combination of the grid's values, each checked against the objective's Config."""
     options = sorted(f.name for f in dataclasses.fields(cls.Config))
     if not isinstance(grid, Mapping) or not grid:
@@ -151,26 +199,32 @@ def _check_seeds(seeds: Sequence[int]) -> list[int]:
 def score_candidates(candidates: Sequence[Candidate], *, heldout_pairs: Any = None,
                      heldout_images: np.ndarray | None = None, validation: tuple[np.ndarray, Any] | None = None,
                      metric: str | Sequence[str] = "mcc") -> pd.DataFrame:
-    """One row per candidate (same order): name, objective, the grid params, seed, and the scores asked for.
+    """Score every candidate without test labels: one table row per model, ready for `select`.
 
-    heldout_pairs (x1, x2) or a scene Pairs -> `pair_loss` (Encoder.pair_reconstruction_loss, lower is better);
-    heldout_images -> `neg_elbo` (lower is better); validation (images, factors) with a few labelled
-    images -> `validation_<metric>` for each metric in mcc (raw factor values), dci (its
-    disentanglement), mig, sap (higher is better). For dci, mig and sap, numeric factors with more
-    than 20 distinct values are binned into 20 equal-width bins (disentanglement_lib's discretiser);
-    dci and sap fit on the first 2/3 of the validation rows and test on the rest.
+    Parameters
+    ----------
+    candidates : Sequence[Candidate]
+        Trained models, from `sweep`.
+    heldout_pairs : tuple of numpy.ndarray or crl.scenes.Pairs, optional
+        (x1, x2) image pairs not trained on -> column ``pair_loss``
+        (`Encoder.pair_reconstruction_loss`; lower is better).
+    heldout_images : numpy.ndarray, optional
+        Images not trained on -> column ``neg_elbo`` (lower is better).
+    validation : tuple (images, factors), optional
+        A few labelled images (at least 4) and their factor table -> ``validation_<metric>``
+        for each metric asked (higher is better). mcc uses the raw factor values; dci (its
+        disentanglement), mig and sap use labels: categorical columns as they are, others in 20
+        equal-width bins (disentanglement_lib's discretiser); dci and sap fit on the first 2/3
+        of the rows and test on the rest.
+    metric : str or Sequence[str]
+        One or more of "mcc", "dci", "mig", "sap".
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per candidate, in order: name, objective, the grid params, seed, and the scores.
     """
-    if isinstance(candidates, Candidate) or not isinstance(candidates, Sequence) or len(candidates) == 0:
-        raise ValueError("candidates must be a non-empty list of Candidate (from sweep)")
-    not_candidates = [type(c).__name__ for c in candidates if not isinstance(c, Candidate)]
-    if not_candidates:
-        raise ValueError(f"candidates must all be Candidate objects, got {sorted(set(not_candidates))}")
-    if heldout_pairs is None and heldout_images is None and validation is None:
-        raise ValueError("give at least one of heldout_pairs, heldout_images or validation to score the candidates")
-    metrics = [metric] if isinstance(metric, str) else list(metric)
-    unknown = [m for m in metrics if m not in VALIDATION_METRICS]
-    if unknown or not metrics:
-        raise ValueError(f"metric must be one or more of {list(VALIDATION_METRICS)}, got {metric!r}")
+    metrics = _check_scoring(candidates, heldout_pairs, heldout_images, validation, metric)
     x1, x2 = _check_pairs(heldout_pairs) if heldout_pairs is not None else (None, None)
     if validation is not None:
         val_images, values, labels = _check_validation(validation)
@@ -188,6 +242,23 @@ def score_candidates(candidates: Sequence[Candidate], *, heldout_pairs: Any = No
                 row[VALIDATION_PREFIX + m] = _validation_score(m, latents, values, labels)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _check_scoring(candidates: Any, heldout_pairs: Any, heldout_images: Any, validation: Any,
+                   metric: str | Sequence[str]) -> list[str]:
+    """The validation metrics asked for, after checking the candidates and that some score is asked."""
+    if isinstance(candidates, Candidate) or not isinstance(candidates, Sequence) or len(candidates) == 0:
+        raise ValueError("candidates must be a non-empty list of Candidate (from sweep)")
+    not_candidates = [type(c).__name__ for c in candidates if not isinstance(c, Candidate)]
+    if not_candidates:
+        raise ValueError(f"candidates must all be Candidate objects, got {sorted(set(not_candidates))}")
+    if heldout_pairs is None and heldout_images is None and validation is None:
+        raise ValueError("give at least one of heldout_pairs, heldout_images or validation to score the candidates")
+    metrics = [metric] if isinstance(metric, str) else list(metric)
+    unknown = [m for m in metrics if m not in VALIDATION_METRICS]
+    if unknown or not metrics:
+        raise ValueError(f"metric must be one or more of {list(VALIDATION_METRICS)}, got {metric!r}")
+    return metrics
 
 
 def _check_pairs(pairs: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -215,8 +286,11 @@ def _check_validation(validation: Any) -> tuple[np.ndarray, np.ndarray, np.ndarr
         raise ValueError(f"validation factors column(s) {constant} take a single value; every factor must vary")
     labels = np.empty(values.shape, dtype=np.int64)
     for j in range(values.shape[1]):
-        distinct, codes = np.unique(values[:, j], return_inverse=True)
-        labels[:, j] = histogram_discretize(values[:, [j]], NUM_BINS)[:, 0] if len(distinct) > NUM_BINS else codes
+        column = factors.iloc[:, j] if isinstance(factors, pd.DataFrame) else values[:, j]
+        if is_discrete(column):
+            labels[:, j] = np.unique(values[:, j], return_inverse=True)[1]
+        else:
+            labels[:, j] = histogram_discretize(values[:, [j]], NUM_BINS)[:, 0]
     return images, values, labels
 
 
@@ -232,10 +306,21 @@ def _validation_score(metric: str, latents: np.ndarray, values: np.ndarray, labe
 
 
 def select(table: pd.DataFrame, by: str = "pair_loss", higher_is_better: bool | None = None) -> pd.Series:
-    """The best row of a `score_candidates` table by column `by`; its `.name` is the candidate's index.
+    """The best row of a `score_candidates` table: the model to keep.
 
-    Direction: pair_loss and neg_elbo are minimised, validation_* maximised; other columns
-    need higher_is_better. Rows where `by` is NaN are skipped.
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From `score_candidates` (or any table with a numeric score column).
+    by : str
+        The score column. pair_loss and neg_elbo are minimised, validation_* maximised.
+    higher_is_better : bool, optional
+        The direction, needed for any other column.
+
+    Returns
+    -------
+    pandas.Series
+        The best row (rows where `by` is NaN are skipped); its ``.name`` is the candidate's index.
     """
     if not isinstance(table, pd.DataFrame):
         raise ValueError(f"table must be a DataFrame from score_candidates, got {type(table).__name__}")

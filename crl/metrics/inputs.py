@@ -77,7 +77,10 @@ def check_labels(y: np.ndarray) -> None:
     """Raise ValueError when a factor column looks continuous (distinct values > half the rows).
 
     Label-based metrics read each distinct value as a class; a continuous column would make
-    every sample its own class (and the DCI classifiers take hours).
+    every sample its own class (and the DCI classifiers take hours). This guards against raw
+    continuous values; it is not the definition of a categorical factor (that is the declared
+    kind, `crl.scenes.factors.is_categorical`), since label metrics take discrete factors with
+    many classes too (dSprites' 32 positions).
     """
     for j in range(y.shape[1]):
         distinct = len(np.unique(y[:, j]))

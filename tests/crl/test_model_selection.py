@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import torch
 
-import crl.selection as selection
-from crl.selection import Candidate, score_candidates, select, sweep
+import crl.model_selection as model_selection
+from crl.model_selection import Candidate, score_candidates, select, sweep
 
 GRID = np.arange(13)  # square positions: 13 values per axis on a 16 x 16 image
 TINY = dict(latent_dim=2, batch_size=8, device="cpu", progress=False)
@@ -64,6 +64,7 @@ def table(broken_and_trained):
                             metric=["mcc", "dci", "mig", "sap"])
 
 
+@pytest.mark.slow
 def test_sweep_trains_one_candidate_per_grid_point_and_seed_with_its_params(images):
     candidates = sweep("beta-vae", images, {"beta": np.array([1.0, 8.0])}, seeds=range(2), steps=2, **TINY)
     assert [(c.params, c.seed) for c in candidates] == [({"beta": 1.0}, 0), ({"beta": 1.0}, 1),
@@ -90,6 +91,7 @@ def test_executor_gives_the_sequential_models_and_checkpoints_per_candidate(imag
     assert all((tmp_path / c.name / "checkpoint.pt").is_file() for c in pooled)
 
 
+@pytest.mark.slow
 def test_scores_rank_the_trained_model_above_the_broken_one(table):
     assert list(table["steps"]) == [1, 250] and list(table["seed"]) == [1, 1]
     scores = ["pair_loss", "neg_elbo", "validation_mcc", "validation_dci", "validation_mig", "validation_sap"]
@@ -136,17 +138,18 @@ def _no_training(*args, **kwargs):
     ("ada-gvae", {"beta": [1.0]}, {}, "pairs must be given"),
 ])
 def test_sweep_rejects_bad_input_before_training(monkeypatch, images, objective, grid, kwargs, match):
-    monkeypatch.setattr(selection.encoders, "train", _no_training)
+    monkeypatch.setattr(model_selection.encoders, "train", _no_training)
     with pytest.raises(ValueError, match=match):
         sweep(objective, images, grid, **kwargs)
 
 
 def test_sweep_rejects_bad_images_before_training(monkeypatch):
-    monkeypatch.setattr(selection.encoders, "train", _no_training)
+    monkeypatch.setattr(model_selection.encoders, "train", _no_training)
     with pytest.raises(ValueError, match="images must have dtype uint8"):
         sweep("beta-vae", np.zeros((4, 16, 16, 1), np.float32), {"beta": [1.0]})
 
 
+@pytest.mark.slow
 def test_score_candidates_and_select_reject_bad_input(broken_and_trained, table):
     x1, x2 = pairs(8, 5)
     with pytest.raises(ValueError, match="give at least one of heldout_pairs"):

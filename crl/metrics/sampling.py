@@ -1,25 +1,29 @@
 """Drawing (latents, factors) tables and intervened factor batches from a scene.
 
-A scene here is anything with the `crl.scenes` interface: `scene.factors` (list of
-`Factor(name, kind, low, high, categories, ...)`), `scene.sample(n, seed)` returning an
-object with `.images` and `.factors` (DataFrame), and `scene.render(factors_df) -> images`.
+A scene here is any `crl.protocols.GroundTruthData`: `scene.factors` (factor declarations with
+name, kind, low, high, categories), `scene.sample(n, seed=)` returning an object with `.images`
+and `.factors` (DataFrame), and `scene.render(factors_df) -> images`. A factor is categorical
+when declared so (`crl.scenes.factors.is_categorical`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crl.metrics._discretize import NUM_BINS
+from crl.metrics.discretize import NUM_BINS
+from crl.protocols import GroundTruthData
+from crl.scenes.factors import is_categorical
 
 EncodeFn = Callable[[np.ndarray], Any]
 ENCODE_BATCH = 256
 """Images encoded per call of `encode_fn`; results do not depend on it."""
 
 
-def check_scene(scene: Any, encode_fn: Any) -> None:
+def check_scene(scene: GroundTruthData, encode_fn: Any) -> None:
     """Raise ValueError unless `scene` has the scene interface and `encode_fn` is callable."""
     missing = [a for a in ("factors", "sample", "render") if not hasattr(scene, a)]
     if missing:
@@ -49,7 +53,7 @@ def encode_images(encode_fn: EncodeFn, images: np.ndarray) -> np.ndarray:
     return latents
 
 
-def factor_values(scene: Any, factors: pd.DataFrame) -> np.ndarray:
+def factor_values(scene: GroundTruthData, factors: pd.DataFrame) -> np.ndarray:
     """(N, k) float values of the scene's factors.
 
     Categorical factors stored as numbers (crl.scenes stores codes 0..K-1) are kept as they
@@ -58,7 +62,7 @@ def factor_values(scene: Any, factors: pd.DataFrame) -> np.ndarray:
     columns = []
     for spec in scene.factors:
         col = factors[spec.name]
-        if spec.kind == "continuous" or pd.api.types.is_numeric_dtype(col):
+        if not is_categorical(spec) or pd.api.types.is_numeric_dtype(col):
             columns.append(col.to_numpy(dtype=np.float64))
             continue
         categories = getattr(spec, "categories", None)
@@ -70,7 +74,7 @@ def factor_values(scene: Any, factors: pd.DataFrame) -> np.ndarray:
     return np.column_stack(columns)
 
 
-def factor_labels(scene: Any, factors: pd.DataFrame, num_bins: int = NUM_BINS) -> np.ndarray:
+def factor_labels(scene: GroundTruthData, factors: pd.DataFrame, num_bins: int = NUM_BINS) -> np.ndarray:
     """(N, k) integer labels: one per distinct categorical value, `num_bins` equal-width bins if continuous.
 
     Continuous bins span the factor's declared [low, high] (so a train and a test draw share
@@ -79,7 +83,7 @@ def factor_labels(scene: Any, factors: pd.DataFrame, num_bins: int = NUM_BINS) -
     values = factor_values(scene, factors)
     labels = np.empty(values.shape, dtype=np.int64)
     for j, spec in enumerate(scene.factors):
-        if spec.kind != "continuous":
+        if is_categorical(spec):
             labels[:, j] = pd.factorize(values[:, j], sort=True)[0]
             continue
         low, high = getattr(spec, "low", None), getattr(spec, "high", None)
@@ -99,7 +103,7 @@ class Table:
     values: np.ndarray
 
 
-def sample_table(scene: Any, encode_fn: EncodeFn, n: int, seed: int, num_bins: int = NUM_BINS) -> Table:
+def sample_table(scene: GroundTruthData, encode_fn: EncodeFn, n: int, seed: int, num_bins: int = NUM_BINS) -> Table:
     """Sample `n` observations from the scene, encode them, and return latents with their factors."""
     draw = scene.sample(n, seed=seed)
     return Table(
