@@ -46,7 +46,7 @@ g1 is exact on all five seeds (orientation fit 0.84-0.88, scale 0.95-0.99), in a
 one core. On g2 they lift orientation, a root whose angle a square or an ellipse hides, over the
 0.5 threshold (0.66-0.71), but the encoder reads it partly from where its child y sits given x:
 seeds 0-4 gave SHD 0/2/3/2/3, with a spurious x -> orientation on seeds 1-4 in place of x -> y.
-The read-through check (`graph.graph["read_through"]`, crl.concepts.read_through) now finds
+The read-through check (`model_notes_of(graph).read_through`, crl.concepts.read_through) now finds
 orientation there on every seed (29-38% of its readings' variance follows y beyond its own label)
 and leaves it out: SHD 1/1/1/1/1, 0 among measured concepts, the 1 being orientation -> y, which
 no claim can be made about. At 100 labels it finds it on g2 seed 0 (3 -> 2), and nothing on
@@ -77,7 +77,8 @@ import crl
 from crl.demo import DemoSettings, demo_intervention
 from crl.evaluation.evaluate import graph_table
 from crl.metrics import mcc
-from crl.pipeline import fit_on_scene, scene_training_data
+from crl.notes import model_notes_of
+from crl.scene_data import fit_on_scene, scene_training_data
 from scm.metrics import shd
 
 SPRITES_GRAPHS = {
@@ -122,6 +123,7 @@ def run(name: str, settings: DemoSettings, sprites_graph: str = "g1", never_vari
     before = latents.iloc[:200]
     keep = [n for n in continuous if n != target and n not in nx.descendants(scene.graph, target)]
     scale = test.factors[target].std()
+    notes = model_notes_of(model.graph)
     return {
         "scene": name,
         "seconds": round(seconds, 1),
@@ -130,10 +132,10 @@ def run(name: str, settings: DemoSettings, sprites_graph: str = "g1", never_vari
         "shd": shd(scene.graph, model.graph),
         "shd among measured concepts": shd_measured(scene.graph, model.graph),
         "mcc": round(mcc(latents[continuous], test.factors[continuous]), 3),
-        "concept fit on held-out labels (R^2 on absolute errors / kappa)": model.graph.graph["concept_fit"],
-        "unmeasured": model.graph.graph["unmeasured"],
-        "read through others": model.graph.graph["read_through"],
-        "concept read-back (share of an asked change carried)": model.graph.graph["readback"],
+        "concept fit on held-out labels (R^2 on absolute errors / kappa)": notes.concept_fit,
+        "unmeasured": notes.unmeasured,
+        "read through others": notes.read_through,
+        "concept read-back (share of an asked change carried)": notes.readback,
         f"cf read-back |{target}-{value:.3g}| / std": round(float(np.mean(np.abs(read[target] - value)) / scale), 3),
         "cf non-descendant drift / std": {
             n: round(float(np.mean(np.abs(read[n].to_numpy() - before[n].to_numpy())) / test.factors[n].std()), 3)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import networkx as nx
 import numpy as np

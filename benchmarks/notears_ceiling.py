@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import time
 
+from discovery import reference_notears
 from scipy.optimize import _lbfgsb  # the compiled step scipy's L-BFGS-B calls
 from threadpoolctl import threadpool_limits
 
-from discovery import reference_notears
 from scm.discovery.notears import notears_weights
 from scm.simulate import random_linear_sem as simulate
 
@@ -29,7 +29,7 @@ class StepTimer:
     def __init__(self) -> None:
         self.seconds, self.calls, self._step = 0.0, 0, _lbfgsb.setulb
 
-    def __enter__(self) -> "StepTimer":
+    def __enter__(self) -> StepTimer:
         def timed(*args, **kwargs):
             start = time.process_time()
             try:

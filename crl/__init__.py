@@ -8,17 +8,23 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"scenes", "metrics", "plots", "evaluation", "selection", "report"}
+_SUBMODULES = {"scenes", "metrics", "plots", "evaluation", "model_selection", "pipeline", "notes", "thresholds", "protocols"}
 _NAMES = {
     "CausalModel": "crl.causal_model",
     "QueryResult": "crl.causal_model",
     "evaluate": "crl.evaluation",
+    "NotFittedError": "crl.exceptions",
+    "Shift": "scm.interventions",
+    "Soft": "scm.interventions",
 }
+_MOVED = {"report": "crl.evaluation.report"}  # public names of modules that live elsewhere
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         value = import_module(f"crl.{name}")
+    elif name in _MOVED:
+        value = import_module(_MOVED[name])
     elif name in _NAMES:
         value = getattr(import_module(_NAMES[name]), name)
     else:
@@ -27,4 +33,4 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = ["__version__", *sorted(_SUBMODULES), *_NAMES]
+__all__ = ["__version__", *sorted(_SUBMODULES), *_MOVED, *_NAMES]

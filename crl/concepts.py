@@ -22,19 +22,14 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import linear_sum_assignment
 
-MIN_LABELLED_ROWS = 5
-# A concept that explains under half of its held-out labels' variation (R^2 on absolute errors, or kappa for a category) is
-# more estimation error than concept: discovery makes no claim about it (graph.graph["unmeasured"]).
-MIN_CONCEPT_FIT = 0.5
-# A concept whose held-out readings other concepts' labels explain, beyond its own label and its ancestors' labels, by
-# at least this share of their variance (an F-test significant at READ_THROUGH_ALPHA) is read through those concepts:
-# inferred from where its descendants sit rather than seen. Measured on fits of pendulum, flow and causal_sprites: 0.24-0.38
-# (p < 1e-7) for a sprite's orientation read from its child's position; at most 0.055 for concepts read directly; a
-# sprite's shape read partly from the child it shifts 0.11-0.17 (p < 1e-14) with 200 held-out rows, 0.13-0.14 with 20
-# (p 0.07-0.32: not judged read through).
-MIN_READ_THROUGH = 0.1
-READ_THROUGH_ALPHA = 0.01
-MIN_RESIDUAL_DF = 5  # fewer held-out rows than regressors + 5 leave the read-through test too weak to judge
+from crl.thresholds import (
+    MIN_CONCEPT_FIT,
+    MIN_LABELLED_ROWS,
+    MIN_READ_THROUGH,
+    MIN_RESIDUAL_DF,
+    READ_THROUGH_ALPHA,
+    READ_THROUGH_NAMED_SHARE,
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +55,7 @@ class Concept:
         index = {name: code for code, name in enumerate(self.categories or ())}
         unknown = sorted({str(v) for v in names.ravel()} - set(index))
         if self.kind != "categorical" or unknown:
-            expected = (f"one of its categories {list(index)} or a class code 0..{len(self.class_latents) - 1}"
+            expected = (f"one of its categories {list(index)} or a class code 0..{len(self.class_latents or ()) - 1}"
                         if self.kind == "categorical" else "a number in label units")
             raise ValueError(f"do[{self.name!r}] must be {expected}; got {value!r}")
         codes = np.vectorize(lambda v: float(index[str(v)]), otypes=[float])(names)
@@ -78,9 +73,9 @@ class Concept:
         values = np.asarray(values, dtype=float)
         if self.kind == "categorical":
             codes = np.rint(values).astype(int)
-            if codes.min(initial=0) < 0 or codes.max(initial=0) >= len(self.class_latents):
+            if codes.min(initial=0) < 0 or codes.max(initial=0) >= len(self.class_latents or ()):
                 raise ValueError(
-                    f"concept {self.name!r} is categorical with codes 0..{len(self.class_latents) - 1}; "
+                    f"concept {self.name!r} is categorical with codes 0..{len(self.class_latents or ()) - 1}; "
                     f"got {sorted(set(codes.tolist()))}"
                 )
             return np.asarray(self.class_latents)[codes]
@@ -112,7 +107,7 @@ class ConceptMap:
         raise KeyError(name)
 
     @classmethod
-    def unnamed(cls, latents: np.ndarray) -> "ConceptMap":
+    def unnamed(cls, latents: np.ndarray) -> ConceptMap:
         """Every latent dimension as its own concept `z<k>` in latent units (no labels)."""
         latents = np.asarray(latents, dtype=float)
         concepts = [
@@ -128,7 +123,7 @@ class ConceptMap:
         labels: pd.DataFrame,
         supervised: list[str] | None = None,
         kinds: dict[str, str] | None = None,
-    ) -> "ConceptMap":
+    ) -> ConceptMap:
         """Match each label column to a latent dimension and fit its calibration.
 
         `latents` are the encoded means of all images (rows as in `labels.index`);
@@ -185,7 +180,7 @@ class ConceptMap:
         return {"latent_dim": self.latent_dim, "concepts": [asdict(c) for c in self.concepts]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ConceptMap":
+    def from_dict(cls, data: dict) -> ConceptMap:
         concepts = []
         for entry in data["concepts"]:
             for key in ("class_latents", "categories"):
@@ -287,7 +282,8 @@ def read_through(concepts: ConceptMap, latents: np.ndarray, labels: pd.DataFrame
         p_value = float(stats.f.sf(statistic, n_extra, df_full))
         if share >= MIN_READ_THROUGH and p_value < READ_THROUGH_ALPHA:
             alone = {k: rss_base - _residual_ss(reading, base + columns) for k, columns in extra.items()}
-            through = [k for k in sorted(alone, key=alone.get, reverse=True) if alone[k] >= 0.5 * max(alone.values())]
+            through = [k for k in sorted(alone, key=lambda k: alone[k], reverse=True)
+                       if alone[k] >= READ_THROUGH_NAMED_SHARE * max(alone.values())]
             found[name] = {"share": round(float(share), 3), "p_value": p_value, "through": through}
     return found
 

@@ -36,7 +36,7 @@ class DemoSettings:
     seed: int = 0
     device: str = "auto"
 
-    def quick(self) -> "DemoSettings":
+    def quick(self) -> DemoSettings:
         """A smoke-test size: seconds, not minutes; its numbers mean little."""
         return replace(self, resolution=16, n_images=600, n_pairs=600, n_labels=60, steps=60, n_eval=60, oracle_steps=60,
                        mechanisms="linear")
@@ -47,7 +47,7 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), progress:
     import crl
     from crl import plots
     from crl.evaluation.oracle import load_or_train
-    from crl.pipeline import fit_on_scene, scene_training_data
+    from crl.scene_data import fit_on_scene, scene_training_data
 
     out = Path(out)
     timings: dict[str, float] = {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,15 @@ import numpy as np
 import pandas as pd
 
 import crl
+from crl.discovery import ORIENT_RULES
+from crl.notes import ModelNotes
 from encoders.atomic import atomic_directory
 from encoders.data import check_images
+from scm.notes import DiscoveryNotes, PairEvidence
 
 FORMAT = "crl.CausalModel"
+WEAK_OBJECTIVES = ("group-vae", "ml-vae", "ada-gvae", "ada-ml-vae")  # encoders that learn from pairs
+_RECORDS = {cls.__name__: cls for cls in (ModelNotes, DiscoveryNotes, PairEvidence)}
 
 
 def check_pairs(pairs: Any, image_shape: tuple[int, ...]) -> None:
@@ -41,7 +48,8 @@ def check_labels(labels: Any, n_images: int) -> None:
         raise ValueError("labels must be a pandas DataFrame with one column per concept, indexed by image row")
     index = labels.index.to_numpy()
     if not np.issubdtype(index.dtype, np.integer) or index.min() < 0 or index.max() >= n_images:
-        raise ValueError(f"labels must be indexed by image row positions 0..{n_images - 1}; got index {labels.index[:5].tolist()}...")
+        raise ValueError(f"labels must be indexed by image row positions 0..{n_images - 1}; "
+                         f"got index {labels.index[:5].tolist()}...")
 
 
 def write_model_folder(path, *, params, encoder, concepts, graphs, arrays, scm_bytes) -> None:
@@ -85,21 +93,57 @@ def read_model_folder(path, device: str = "auto") -> dict:
 
 def _graph_to_json(graph: nx.DiGraph) -> dict:
     data = nx.node_link_data(graph, edges="edges")
-    data["graph"] = _json_keys(data["graph"])
+    data["graph"] = {key: to_plain(value) for key, value in data["graph"].items()}
     return data
 
 
-def _json_keys(value: Any) -> Any:
-    """Graph attributes may be keyed by edges (tuples); JSON keys must be strings: ("a", "b") -> "a->b"."""
-    if isinstance(value, dict):
-        return {("->".join(map(str, k)) if isinstance(k, tuple) else k): _json_keys(v) for k, v in value.items()}
-    if isinstance(value, pd.DataFrame):
-        return {str(k): _json_keys(v) for k, v in value.to_dict().items()}
-    return value
-
-
 def _graph_from_json(data: dict) -> nx.DiGraph:
-    return nx.node_link_graph(data, directed=True, edges="edges")
+    graph = nx.node_link_graph(data, directed=True, edges="edges")
+    graph.graph.update({key: from_plain(value) for key, value in graph.graph.items()})
+    return graph
+
+
+def to_plain(value: Any) -> Any:
+    """`value` as JSON-ready data that `from_plain` turns back into an equal value.
+
+    The notes a graph carries (`crl.notes.ModelNotes`, `scm.notes.DiscoveryNotes`, `PairEvidence`) become
+    dicts of their fields tagged with the class name, DataFrames the dict of their index, columns and data,
+    tuples (edges) and dicts keyed by them tagged lists. Anything else is left for `json` to write.
+    """
+    if type(value) in _RECORDS.values():
+        return {"__record__": type(value).__name__, **{f.name: to_plain(getattr(value, f.name)) for f in fields(value)}}
+    if isinstance(value, pd.DataFrame):
+        return {"__frame__": to_plain(value.to_dict(orient="split"))}
+    if isinstance(value, tuple):
+        return {"__tuple__": [to_plain(v) for v in value]}
+    if isinstance(value, dict):
+        if all(isinstance(key, str) for key in value):
+            return {key: to_plain(v) for key, v in value.items()}
+        return {"__items__": [[to_plain(key), to_plain(v)] for key, v in value.items()]}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def from_plain(value: Any) -> Any:
+    """The value `to_plain` wrote (after a JSON round trip); only the record classes it knows are built."""
+    if isinstance(value, list):
+        return [from_plain(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__record__" in value:
+        name = value["__record__"]
+        if name not in _RECORDS:
+            raise ValueError(f"model.json names an unknown record {name!r}; known: {sorted(_RECORDS)}")
+        return _RECORDS[name](**{k: from_plain(v) for k, v in value.items() if k != "__record__"})
+    if set(value) == {"__frame__"}:
+        split = from_plain(value["__frame__"])
+        return pd.DataFrame(split["data"], index=split["index"], columns=split["columns"])
+    if set(value) == {"__tuple__"}:
+        return tuple(from_plain(v) for v in value["__tuple__"])
+    if set(value) == {"__items__"}:
+        return {from_plain(key): from_plain(v) for key, v in value["__items__"]}
+    return {key: from_plain(v) for key, v in value.items()}
 
 
 def _json_default(value: Any) -> Any:
@@ -112,3 +156,30 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (set, tuple)):
         return list(value)
     raise TypeError(f"cannot store {type(value).__name__} in model.json")
+
+
+def check_settings(params: Mapping[str, Any], objective: str, pairs: Any, labels: pd.DataFrame | None) -> None:
+    """Raise ValueError, before any training, unless a CausalModel's `params` (its constructor arguments) fit
+    together and with the data: the encoder `objective` ("auto" resolved), whether `pairs` are given, `labels`."""
+    import encoders
+    import scm
+
+    if objective not in encoders.OBJECTIVES:
+        raise ValueError(f"encoder must be 'auto' or one of {sorted(encoders.OBJECTIVES)}; got {objective!r}")
+    if objective in WEAK_OBJECTIVES and pairs is None:
+        raise ValueError(f"encoder {objective!r} learns from pairs; pass pairs=(x1, x2)")
+    routes = {"auto", "pairs", *scm.METHODS}
+    if params["discovery"] not in routes:
+        raise ValueError(f"discovery must be one of {sorted(routes)}; got {params['discovery']!r}")
+    if params["discovery"] == "pairs" and pairs is None:
+        raise ValueError("discovery='pairs' needs pairs=(x1, x2)")
+    if params["orient"] not in ORIENT_RULES:
+        raise ValueError(f"orient must be one of {ORIENT_RULES}; got {params['orient']!r}")
+    n_labels = 0 if labels is None else labels.shape[1]
+    latent_dim, holdout, decoder_steps = params["latent_dim"], params["label_holdout"], params["decoder_steps"]
+    if not isinstance(latent_dim, int) or latent_dim < max(1, n_labels):
+        raise ValueError(f"latent_dim must be an integer >= max(1, number of label columns = {n_labels}); got {latent_dim!r}")
+    if not (isinstance(holdout, (int, float)) and 0 <= holdout < 1):
+        raise ValueError(f"label_holdout must be a share in [0, 1); got {holdout!r}")
+    if decoder_steps is not None and (not isinstance(decoder_steps, int) or decoder_steps < 0):
+        raise ValueError(f"decoder_steps must be None (half of steps) or an integer >= 0; got {decoder_steps!r}")

@@ -7,8 +7,8 @@ its path.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import networkx as nx
 import numpy as np
@@ -66,8 +66,8 @@ def counterfactual_grid(originals: np.ndarray, model_cf: np.ndarray, true_cf: np
         for c in range(k):
             _show(axes[r, c], images[c])
         axes[r, 0].set_ylabel(label, fontsize=10)
-    for c in range(k if titles is not None else 0):
-        axes[0, c].set_title(str(titles[c]), fontsize=8)
+    for c, text in enumerate(titles[:k] if titles is not None else []):
+        axes[0, c].set_title(str(text), fontsize=8)
     if title:
         fig.suptitle(title, fontsize=11)
     return save_figure(fig, path)
@@ -78,8 +78,22 @@ def _undirected(g: nx.DiGraph, u: object, v: object) -> bool:
     return bool(g.edges[u, v].get("undirected", False)) and g.has_edge(v, u)
 
 
-def _edge_status(g_true: nx.DiGraph, g_est: nx.DiGraph) -> tuple[dict[tuple, str], list[tuple]]:
-    """Classify each estimated edge (undirected pairs once) and list the true edges the estimate misses."""
+def edge_status(g_true: nx.DiGraph, g_est: nx.DiGraph) -> tuple[dict[tuple, str], list[tuple]]:
+    """How each estimated edge stands against the truth, as `graph_comparison` colours it.
+
+    Parameters
+    ----------
+    g_true, g_est : networkx.DiGraph
+        The true graph and the estimate (undirected edges marked ``undirected``, both directions present).
+
+    Returns
+    -------
+    status : dict
+        Each estimated edge (an undirected pair once): "correct", "reversed", "undirected" (adjacent in the
+        truth) or "extra".
+    missing : list
+        True edges the estimate lacks in either direction.
+    """
     status = {}
     for u, v in g_est.edges:
         if _undirected(g_est, u, v):
@@ -114,7 +128,7 @@ def graph_comparison(g_true: nx.DiGraph, g_est: nx.DiGraph, path: str | os.PathL
     pos = nx.circular_layout(nodes) if len(nodes) > 1 else {v: np.zeros(2) for v in nodes}
     fig = Figure(figsize=(10, 4.8))
     left, right = fig.subplots(1, 2)
-    status, missing = _edge_status(g_true, g_est)
+    status, missing = edge_status(g_true, g_est)
     style = {"node_size": 1400, "width": 2.0}
     arrows = {"arrows": True, "arrowsize": 18}
     for ax, graph in ((left, g_true), (right, g_est)):

@@ -8,7 +8,7 @@ checks that the members exist (not their signatures; a type checker checks those
 Members are the ones crl actually calls: `CausalModel` and the read-back checks call an
 encoder's ``encode``, ``decode``, ``latent_dim`` and ``resolution``; `crl.metrics` and the
 evaluation oracle read a data set's ``factors`` and call ``sample`` and ``render``;
-`crl.evaluate` and `crl.pipeline` add a scene's ``graph``, ``intervene``, ``counterfactual``,
+`crl.evaluate` and `crl.scene_data` add a scene's ``graph``, ``intervene``, ``counterfactual``,
 ``sample_pairs`` and ``labels``. `encoders.Encoder` and `crl.scenes.Scene` satisfy them.
 """
 from __future__ import annotations

@@ -20,15 +20,13 @@ orientation 0.08 and shape 0.14.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from crl.concepts import ConceptMap
-
-# A concept is queryable alone when its decoded images carry at least half of an asked change.
-MIN_CARRIED = 0.5
+from crl.thresholds import MIN_CARRIED
 
 
 def concept_readback(encode: Callable[[np.ndarray], pd.DataFrame], decode: Callable[[pd.DataFrame], np.ndarray],

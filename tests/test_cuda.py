@@ -12,7 +12,7 @@ import torch
 import crl
 import encoders
 import scm
-from crl.pipeline import fit_on_scene, scene_training_data
+from crl.scene_data import fit_on_scene, scene_training_data
 from scm.discovery.dispatch import discover
 from scm.metrics import shd
 

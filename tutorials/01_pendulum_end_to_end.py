@@ -39,8 +39,9 @@ import crl
 import scm
 from crl import plots
 from crl.evaluation.oracle import load_or_train
-from crl.pipeline import fit_on_scene, scene_training_data
-from crl.report import discovery_caveats, learned_edges_table
+from crl.evaluation.report import discovery_caveats, learned_edges_table
+from crl.notes import model_notes_of
+from crl.scene_data import fit_on_scene, scene_training_data
 
 QUICK = os.environ.get("CRL_TUTORIAL_QUICK") == "1"
 OUT = Path(os.environ.get("CRL_TUTORIAL_OUT", "tutorial_output")) / "01_pendulum"
@@ -103,8 +104,8 @@ plots.image_grid(np.concatenate([data.pairs.x1[:8], data.pairs.x2[:8]]), OUT / "
 # `mechanisms="auto"`: linear or a small MLP per concept, whichever predicts held-out rows
 # better; quick mode uses linear ones to save time). A fifth of the labelled rows is kept from
 # the encoder (`label_holdout=0.2`) to measure how well each concept reads images whose labels it
-# never saw (`model.graph.graph["concept_fit"]`: R^2 on absolute errors, or kappa for a category). A concept under
-# 0.5 is mostly error and gets no edges (`"unmeasured"`): on `causal_sprites` at 32 pixels the
+# never saw (`model_notes_of(model.graph).concept_fit`: R^2 on absolute errors, or kappa for a
+# category). A concept under 0.5 is mostly error and gets no edges (the notes' `unmeasured`): on `causal_sprites` at 32 pixels the
 # shape of a small sprite reads near chance, and its estimate would otherwise "cause" whatever
 # moves with it.
 
@@ -115,7 +116,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore" if QUICK else "default")  # quick runs warn about their undertrained concepts
     fit_on_scene(model, data)
 print("concepts:", model.concept_names)
-print("fit on held-out labelled images:", model.graph.graph["concept_fit"])
+print("fit on held-out labelled images:", model_notes_of(model.graph).concept_fit)
 print(learned_edges_table(model.graph, scene.graph).round(2).to_string(index=False))
 for caveat in discovery_caveats(model.graph):
     print("  caveat:", caveat)
@@ -159,20 +160,20 @@ print("SHD to the truth: pairs route", scm.shd(scene.graph, model.graph), "| PC"
 # orients edges from which columns move together. When it fails: it assumes every concept's
 # own noise varies in some pairs. A concept the pairs never vary still moves a little in its
 # estimate, with what the encoder leaks into it from the others, and read by co-occurrence it
-# looked like their cause. Such a concept is listed in `graph.graph["unseen"]`: no claim is
+# looked like their cause. Such a concept is listed in the graph's notes (`unseen`): no claim is
 # made about it, and its edges come from PC, oriented out of it (the pairs moved the others
 # while it stood still; `scm.add_unseen_edges`). On `flow` with `hole` never varied this turned
 # SHD 2 into 0 with all 100 labels training the encoder (`label_holdout=0`); with the default
-# fifth held out for the concept check it gives 1 (PC adds hole -> water_height). On this scene with `light` never varied, SHD 4 becomes 3: light's two edges are
-# found, and PC's light -> pendulum is left out as unstable (in 45% of the bootstrap resamples;
-# such edges must reach 50%), but the pendulum and its shadows then always change together, so
-# the pairs cannot order them. Pairs that change many factors
-# at once (`k > 1`) blur ancestry, a factor stuck at a bound does not move when its causes do
-# (above), latents that mix two factors make both look like causes of each other's
+# fifth held out for the concept check it gives 1 (PC adds hole -> water_height). On this scene
+# with `light` never varied, SHD 4 becomes 3: light's two edges are found, and PC's light ->
+# pendulum is left out as unstable (in 45% of the bootstrap resamples; such edges must reach
+# 50%), but the pendulum and its shadows then always change together, so the pairs cannot order
+# them. Pairs that change many factors at once (`k > 1`) blur ancestry, a factor stuck at a bound
+# does not move when its causes do (above), latents that mix two factors make both look like causes of each other's
 # descendants, and a factor whose own changes the encoder cannot see (the orientation of a
 # square, which looks the same every quarter turn) changes only with its causes, so it looks
 # like their other effects' cause. Where that contradicts transitivity (a claimed ancestor of
-# the ancestor leaves the descendant still), `graph.graph["refuted"]` lists the pair and the
+# the ancestor leaves the descendant still), the notes' `refuted` lists the pair and the
 # claimed path; it is not repaired, because true ancestors can leave a descendant still too
 # (two paths that cancel, saturation). `discovery_caveats(model.graph)`, printed under the
 # edges above, spells these out with the pairs the route could not settle and the claims it
@@ -188,8 +189,8 @@ print("SHD to the truth: pairs route", scm.shd(scene.graph, model.graph), "| PC"
 
 # %%
 do = {"pendulum": 20.0}
-model_do = model.intervene(do, 200, seed=1)
-true_do = scene.intervene(do, 200, seed=1)
+model_do = model.intervene(do=do, n=200, seed=1)
+true_do = scene.intervene(do=do, n=200, seed=1)
 comparison = pd.DataFrame({"model mean": model_do.latents[scene.factor_names].mean(),
                            "true mean": true_do.factors[scene.factor_names].mean()})
 print(comparison.round(2).to_string())
@@ -208,15 +209,15 @@ plots.image_grid(model_do.images[:8], OUT / "intervened.png", nrow=8)
 # the SCM), set the pendulum (action), recompute the descendants with the *same* noise
 # (prediction), and decode keeping the image's nuisance latents. The scene's own counterfactual,
 # from the same exogenous noise, is the truth. Which concepts a do() can move on its own is in
-# `model.graph.graph["readback"]` (`crl.readback`): the share of an asked change the decoded
+# `model_notes_of(model.graph).readback` (`crl.readback`): the share of an asked change the decoded
 # images carry. With the demo's settings the pendulum and the light carry 0.96 and 0.95, the
 # shadows 0.03 and 0.05: the decoder draws a shadow from the pendulum and light latents, which
 # determine it, so do(shadow_length) alone would leave the images as they were.
 
 # %%
 test = scene.sample(8, seed=2024)
-model_cf = model.counterfactual(test.images, do)
-true_cf = scene.counterfactual(test, do)
+model_cf = model.counterfactual(test.images, do=do)
+true_cf = scene.counterfactual(test, do=do)
 plots.counterfactual_grid(test.images, model_cf.images, true_cf.images, OUT / "counterfactual.png",
                           title="do(pendulum = 20)")
 print(pd.DataFrame({"light before": test.factors["light"], "light, true cf": true_cf.factors["light"],
@@ -261,5 +262,5 @@ print(result.alignment.round(3).to_string())
 # `CausalModel` refitted its decoder on posterior means: cf_ssim 0.914, cf_error_intervened
 # 0.094, cf_error_descendants 0.185, cf_error_nondescendants 0.018). So the
 # graph, the concepts and the counterfactual images are good; the interventional errors are the
-# largest, and there sampling error of 200 draws is part of the figure. The quick run's numbers are those of a 30-step encoder and say
-# little.
+# largest, and there sampling error of 200 draws is part of the figure. The quick run's numbers
+# are those of a 30-step encoder and say little.

@@ -22,7 +22,7 @@
 # Then **model selection**: training is random, so several seeds give encoders of different
 # quality, and a user has no test labels to tell which is best. We score each candidate with two
 # scores that need none (or few): the MCC on a small labelled validation set, and the
-# reconstruction loss of held-out pairs (`crl.selection`), and compare the pick with the MCC on a
+# reconstruction loss of held-out pairs (`crl.model_selection`), and compare the pick with the MCC on a
 # large labelled test set that a real user would not have.
 #
 # Sizes. Full size: 32 x 32 pendulum images, 5,000 training images, 100 labels, 2,000 steps per
@@ -42,7 +42,7 @@ from matplotlib.figure import Figure
 
 import crl
 import encoders
-from crl import selection
+from crl import model_selection
 from crl.metrics import correlation_matrix, mcc
 from crl.plots import save_figure
 
@@ -127,8 +127,8 @@ save_figure(fig, OUT / "label_modes.png")
 #
 # ## Model selection without test labels
 #
-# We train an Ada-GVAE on image pairs with several seeds (`selection.sweep`), then score every
-# candidate with `selection.score_candidates`:
+# We train an Ada-GVAE on image pairs with several seeds (`model_selection.sweep`), then score every
+# candidate with `model_selection.score_candidates`:
 #
 # - `validation_mcc`: MCC of the latents with the factors on a **small** labelled validation set
 #   (100 images at full size, the budget a user can afford);
@@ -143,15 +143,15 @@ save_figure(fig, OUT / "label_modes.png")
 pairs = scene.sample_pairs(N_IMAGES, k=1, seed=3)
 heldout_pairs = scene.sample_pairs(N_TEST, k=1, seed=4)
 validation = scene.sample(N_VALIDATION, seed=5)
-candidates = selection.sweep("ada-gvae", train.images, grid={"beta": [1.0]}, seeds=SEEDS,
-                             pairs=(pairs.x1, pairs.x2), **TRAIN)
-scores = selection.score_candidates(candidates, heldout_pairs=heldout_pairs,
-                                    validation=(validation.images, validation.factors), metric="mcc")
+candidates = model_selection.sweep("ada-gvae", train.images, grid={"beta": [1.0]}, seeds=SEEDS,
+                                   pairs=(pairs.x1, pairs.x2), **TRAIN)
+scores = model_selection.score_candidates(candidates, heldout_pairs=heldout_pairs,
+                                          validation=(validation.images, validation.factors), metric="mcc")
 scores["test_mcc"] = [mcc(c.encoder.encode(test.images), test.factors) for c in candidates]
 print(scores.round(4).to_string())
 
-pick_validation = selection.select(scores, by="validation_mcc")
-pick_pairs = selection.select(scores, by="pair_loss")
+pick_validation = model_selection.select(scores, by="validation_mcc")
+pick_pairs = model_selection.select(scores, by="pair_loss")
 best_test = scores.loc[scores["test_mcc"].idxmax()]
 print(f"picked by validation MCC: {pick_validation['name']} (test MCC {pick_validation['test_mcc']:.3f})")
 print(f"picked by held-out pair loss: {pick_pairs['name']} (test MCC {pick_pairs['test_mcc']:.3f})")
@@ -177,5 +177,5 @@ save_figure(fig, OUT / "selection.png")
 # MCC 0.53) while seed 0 was better on the test set (0.59): with models this close and this
 # undertrained, the scores' noise decides. A real sweep has more candidates that differ more.
 #
-# `crl.selection` also offers `neg_elbo` on held-out images (lower is better) and the validation
+# `crl.model_selection` also offers `neg_elbo` on held-out images (lower is better) and the validation
 # versions of DCI, MIG and SAP (`metric=["mcc", "dci"]`).

@@ -39,7 +39,7 @@ import torch
 import crl
 import scm
 from crl import plots
-from crl.pipeline import fit_on_scene, scene_training_data
+from crl.scene_data import fit_on_scene, scene_training_data
 from crl.scenes import Factor
 from crl.scenes.mechanisms import standard_normal
 
@@ -114,11 +114,13 @@ plots.image_grid(ice.sample(16, seed=1).images, OUT / "ice_samples.png", nrow=8)
 # %% [markdown]
 # `ice_samples.png`: warm rooms are orange and hold small cubes, cold rooms blue with large cubes;
 # the ball's colour varies freely. The scene now supports everything the built-in ones do, for
-# example a true counterfactual: the same rooms, had they been at 25 degrees.
+# example a true counterfactual: the same rooms, had they been at 25 degrees. Like every query in
+# crl and scm, it takes the intervention as `do=`: a value sets the factor, `crl.Shift(delta)`
+# moves it by `delta` from what its mechanism gives, and `crl.Soft(distribution)` draws it afresh.
 
 # %%
 rooms = ice.sample(8, seed=2)
-warmed = ice.counterfactual(rooms, {"temperature": 25.0})
+warmed = ice.counterfactual(rooms, do={"temperature": 25.0})
 print(pd.DataFrame({"ice before": rooms.factors["ice_size"], "ice at 25 C": warmed.factors["ice_size"],
                     "colour before": rooms.factors["colour"], "colour at 25 C": warmed.factors["colour"]}).round(3))
 plots.image_grid(np.concatenate([rooms.images, warmed.images]), OUT / "ice_counterfactual.png", nrow=8)
@@ -179,7 +181,7 @@ print(colour_moves.groupby(resampled).median().round(4).to_string())
 #   (temperature -> ice_size, confidence 1.00, bootstrap frequency 1.00). The colour latent still
 #   moves a little with the other factors (median 0.0051 when the temperature is resampled,
 #   0.0012 for the ice, against 0.29 for its own changes), but a change must reach 10% of a
-#   column's typical change to count (`scm/pairs_changes.py`), so such leaks are not read as
+#   column's typical change to count (`scm/pairs/changes.py`), so such leaks are not read as
 #   causes.
 #
 # The lesson: the pairs route trusts that a latent which does not belong to a resampled factor
@@ -217,19 +219,20 @@ print("SHD of LiNGAM to the truth:", scm.shd(ice.graph, lingam))
 # %%
 fitted = scm.SCM(lingam, mechanisms="linear").fit(table)
 do = {"temperature": 25.0}
-model_mean = fitted.intervene(do, 5_000, seed=5)["ice_size"].mean()
-true_mean = ice.intervene(do, 5_000, seed=5).factors["ice_size"].mean()
+model_mean = fitted.intervene(do=do, n=5_000, seed=5)["ice_size"].mean()
+true_mean = ice.intervene(do=do, n=5_000, seed=5).factors["ice_size"].mean()
 print(f"E[ice_size | do(temperature=25)]: SCM {model_mean:.3f}, truth {true_mean:.3f}")
 
-cf = fitted.counterfactual(rooms.factors, do)
+cf = fitted.counterfactual(rooms.factors, do=do)
 print(pd.DataFrame({"ice, SCM cf": cf["ice_size"], "ice, true cf": warmed.factors["ice_size"]}).round(3))
 
 # %% [markdown]
 # The linear SCM recovers the melt curve, so its interventional mean matches the truth
 # (measured: 0.273 from 2,000 rows in quick mode, 0.274 from 5,000 at full size, truth 0.275)
-# and its counterfactuals track the true ones row by row, to about 0.002. They would differ where the true value is clipped to the factor's
-# range (ice_size near 0.1, in rooms close to 30 degrees): the clip is part of the scene's
-# mechanism, and a linear equation does not know it (`mechanisms="mlp"` can learn such bends).
+# and its counterfactuals track the true ones row by row, to about 0.002. They would differ where
+# the true value is clipped to the factor's range (ice_size near 0.1, in rooms close to 30
+# degrees): the clip is part of the scene's mechanism, and a linear equation does not know it
+# (`mechanisms="mlp"` can learn such bends).
 #
 # ## 3. Your own graph
 #
@@ -244,7 +247,7 @@ wrong.add_node("colour")
 answers = {}
 for label, graph in (("true graph", GRAPH), ("reversed graph", wrong)):
     fitted_graph = scm.SCM(graph, mechanisms="linear").fit(table)
-    answers[label] = fitted_graph.intervene(do, 5_000, seed=5)["ice_size"].mean()
+    answers[label] = fitted_graph.intervene(do=do, n=5_000, seed=5)["ice_size"].mean()
 answers["truth"] = true_mean
 answers["observational mean"] = table["ice_size"].mean()
 print(pd.Series(answers, name="E[ice_size | do(temperature=25)]").round(3).to_string())

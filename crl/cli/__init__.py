@@ -13,18 +13,16 @@ from importlib import import_module
 from pathlib import Path
 
 import crl
+from crl.cli.common import UsageError
 
 SUBCOMMANDS = ["demo", "train", "discover", "query", "evaluate", "scene"]
 
 
-class UsageError(Exception):
-    """A problem with the user's input, reported as one line and exit code 2."""
-
-
 def add_config_option(parser: argparse.ArgumentParser) -> None:
-    """--config FILE.toml on every subcommand; `main` applies it (see _common.apply_config)."""
+    """--config FILE.toml on every subcommand; `main` applies it (see common.apply_config)."""
     parser.add_argument(
-        "--config", type=Path, help="TOML file whose keys are this command's long flags (dashes or underscores); flags given on the line win"
+        "--config", type=Path,
+        help="TOML file whose keys are this command's long flags (dashes or underscores); flags given on the line win"
     )
 
 
@@ -52,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if getattr(args, "config", None):
-            from crl.cli._common import apply_config
+            from crl.cli.common import apply_config
 
             apply_config(args, args.parser, argv)
         return int(args.func(args) or 0)

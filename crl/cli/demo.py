@@ -6,7 +6,6 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 
-
 def register(subparsers) -> None:
     from crl.demo import DemoSettings
 
@@ -33,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = {f.name: getattr(args, f.name) for f in fields(DemoSettings) if getattr(args, f.name) is not None}
     settings = replace(settings, **overrides)
     summary = run_demo(args.out, settings)
-    print(f"scene {settings.scene}: learned edges {summary['learned_edges']} (true {summary['true_edges']}), SHD {summary['shd']}")
+    print(f"scene {settings.scene}: learned edges {summary['learned_edges']} (true {summary['true_edges']}), "
+          f"SHD {summary['shd']}")
     print(
         f"counterfactual do({summary['do']}): image MSE {summary['cf_mse']:.4f}, SSIM {summary['cf_ssim']:.3f}; "
         f"oracle-read error: intervened {summary['cf_error_intervened']:.3g}, descendants {summary['cf_error_descendants']:.3g}, "

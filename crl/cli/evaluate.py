@@ -16,7 +16,8 @@ def register(subparsers) -> None:
     parser.add_argument("--scene", required=True, help="scene whose factors the model's concepts name")
     parser.add_argument("--n", type=int, default=500, help="held-out samples (default 500)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--oracle-steps", type=int, default=1500, help="training steps of the oracle that reads factors from images (cached; default 1500)")
+    parser.add_argument("--oracle-steps", type=int, default=1500,
+                        help="training steps of the oracle that reads factors from images (cached; default 1500)")
     parser.add_argument("--out", type=Path, required=True, help="report folder")
     parser.add_argument("--device", default="auto")
     parser.set_defaults(func=run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from crl.cli._common import parse_do, read_pngs, write_pngs
+from crl.cli.common import parse_do, read_pngs, write_pngs
 
 
 def register(subparsers) -> None:
@@ -16,7 +16,8 @@ def register(subparsers) -> None:
         "(a categorical concept takes a category name, e.g. shape=heart).",
     )
     parser.add_argument("model", type=Path, help="folder written by `crl train` or CausalModel.save")
-    parser.add_argument("--do", action="append", metavar="NAME=VALUE", help="intervention; repeat for several (NAME=shift:DELTA for a shift)")
+    parser.add_argument("--do", action="append", metavar="NAME=VALUE",
+                        help="intervention; repeat for several (NAME=shift:DELTA for a shift)")
     parser.add_argument("--images", type=Path, nargs="+", help="PNG files to take counterfactuals of")
     parser.add_argument("--n", type=int, default=8, help="samples to draw for an interventional query (default 8)")
     parser.add_argument("--nuisance-from", type=Path, nargs="+", metavar="PNG",
@@ -24,7 +25,8 @@ def register(subparsers) -> None:
                         "one sample per file (replaces --n)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--strict", action="store_true", help="refuse values outside the range seen in training")
-    parser.add_argument("--out", type=Path, default=Path("crl-query"), help="folder for the output PNGs and latents.csv (default ./crl-query)")
+    parser.add_argument("--out", type=Path, default=Path("crl-query"),
+                        help="folder for the output PNGs and latents.csv (default ./crl-query)")
     parser.add_argument("--device", default="auto")
     parser.set_defaults(func=run)
 

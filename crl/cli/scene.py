@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crl.cli.common import parse_do
+
 GAP = 2  # white pixels between images in a grid
 
 
@@ -31,22 +33,21 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def parse_assignments(items: list[str] | None, flag: str) -> dict[str, Any]:
-    """Parse ["name=value", "x+=0.2", ...]; "+=" means a shift intervention, values are Python literals or names."""
+def parse_options(items: list[str] | None) -> dict[str, Any]:
+    """Parse --option ["name=value", ...] into scene options; values are Python literals or names."""
     parsed: dict[str, Any] = {}
     for item in items or []:
-        shift = "+=" in item
-        name, sep, value = item.partition("+=" if shift else "=")
+        name, sep, value = item.partition("=")
         if not sep or not name or not value:
-            raise ValueError(f"{flag} expects NAME=VALUE (or NAME+=DELTA for a shift), got {item!r}")
-        parsed[name.strip()] = ("shift", _parse_value(value)) if shift else _parse_value(value.strip())
+            raise ValueError(f"--option expects NAME=VALUE, got {item!r}")
+        parsed[name.strip()] = _parse_value(value.strip())
     return parsed
 
 
 def _scene(args: argparse.Namespace):
     import crl.scenes
 
-    return crl.scenes.load(args.name, resolution=args.resolution, **parse_assignments(args.option, "--option"))
+    return crl.scenes.load(args.name, resolution=args.resolution, **parse_options(args.option))
 
 
 def _write(out: Path, images: np.ndarray, columns: int, factors: pd.DataFrame) -> None:
@@ -61,10 +62,7 @@ def _write(out: Path, images: np.ndarray, columns: int, factors: pd.DataFrame) -
 
 
 def _interventions(args: argparse.Namespace) -> dict[str, Any]:
-    interventions = parse_assignments(args.do, "--do")
-    if not interventions:
-        raise ValueError("--do is required, e.g. --do light=100")
-    return interventions
+    return parse_do(args.do)  # the same --do syntax as `crl query`
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -74,7 +72,8 @@ def _list(args: argparse.Namespace) -> int:
         scene = crl.scenes.load(name)
         print(f"{name}: {', '.join(f'{a} -> {b}' for a, b in scene.graph.edges) or 'independent factors'}")
         for factor in scene.factors:
-            values = ", ".join(factor.categories) if factor.is_categorical else f"{factor.low:g} .. {factor.high:g} {factor.unit}"
+            values = (", ".join(factor.categories or ()) if factor.is_categorical
+                      else f"{factor.low:g} .. {factor.high:g} {factor.unit}")
             print(f"  {factor.name:16s} {factor.kind:12s} {values}")
     return 0
 
@@ -129,5 +128,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         sub.add_argument("--option", action="append", metavar="KEY=VALUE", help="scene option, e.g. noise_scale=0.1 (repeatable)")
         if name != "render":
-            sub.add_argument("--do", action="append", metavar="NAME=VALUE", help="intervention: NAME=VALUE, or NAME+=DELTA to shift (repeatable)")
+            sub.add_argument("--do", action="append", metavar="NAME=VALUE",
+                             help="intervention: NAME=VALUE, or NAME=shift:DELTA to shift (repeatable)")
         sub.set_defaults(func=handler)

@@ -5,13 +5,14 @@ import argparse
 from pathlib import Path
 
 
-
-def add_training_options(parser: argparse.ArgumentParser, *, n_images: int, n_pairs: int, n_labels: int, steps: int, resolution: int) -> None:
+def add_training_options(parser: argparse.ArgumentParser, *, n_images: int, n_pairs: int, n_labels: int, steps: int,
+                         resolution: int) -> None:
     """The flags of `crl train`: the scene's data, the encoder, discovery and the held-out label check."""
     parser.add_argument("--scene", default="pendulum", help="scene to generate data from (see `crl scene list`)")
     parser.add_argument("--resolution", type=int, default=resolution, help=f"image size, a multiple of 16 (default {resolution})")
     parser.add_argument("--n-images", type=int, default=n_images, help=f"training images (default {n_images})")
-    parser.add_argument("--n-pairs", type=int, default=n_pairs, help=f"weakly-supervised pairs, one factor's noise resampled (default {n_pairs})")
+    parser.add_argument("--n-pairs", type=int, default=n_pairs,
+                        help=f"weakly-supervised pairs, one factor's noise resampled (default {n_pairs})")
     parser.add_argument("--n-labels", type=int, default=n_labels, help=f"labelled images (default {n_labels})")
     parser.add_argument("--label-mode", default="exact", choices=["exact", "binned", "noisy", "partial"])
     parser.add_argument("--label-holdout", type=float, default=0.2,
@@ -41,7 +42,7 @@ def register(subparsers) -> None:
 def build_model(args: argparse.Namespace):
     """Scene, training data and an unfitted CausalModel from parsed flags."""
     import crl
-    from crl.pipeline import scene_training_data
+    from crl.scene_data import scene_training_data
 
     scene = crl.scenes.load(args.scene, resolution=args.resolution)
     data = scene_training_data(
@@ -63,7 +64,7 @@ def build_model(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from crl.pipeline import fit_on_scene
+    from crl.scene_data import fit_on_scene
 
     scene, data, model = build_model(args)
     fit_on_scene(model, data)

@@ -7,12 +7,13 @@ The overall MCC comes from `crl.metrics.mcc`.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crl.evaluation._factors import is_categorical
+from crl.evaluation.factors import is_categorical
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:

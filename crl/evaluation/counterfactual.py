@@ -9,14 +9,15 @@ non-descendants). The oracle's error on the true counterfactual images is report
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from crl.evaluation._factors import describe, relations, row_errors
+from crl.evaluation.factors import describe, relations, row_errors
 from crl.evaluation.image_metrics import mse, ssim
 
 FACTOR_COLUMNS = ["intervention", "variable", "relation", "error", "error_norm", "oracle_floor_norm"]

@@ -7,20 +7,30 @@ file draws the samples, runs them in order and gathers the tables.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from crl.evaluation._factors import (concept_names, describe, evaluation_seeds, factor_map, factor_scales, is_categorical,
-                                     normalise_interventions)
 from crl.evaluation.alignment import alignment_table
-from crl.metrics import mcc
 from crl.evaluation.counterfactual import counterfactual_error
+from crl.evaluation.factors import (
+    concept_names,
+    describe,
+    evaluation_seeds,
+    factor_map,
+    factor_scales,
+    is_categorical,
+    normalise_interventions,
+)
 from crl.evaluation.interventional import interventional_error
+from crl.evaluation.report import markdown_table, write_report
+from crl.metrics import mcc
+from crl.notes import model_notes_of
 
 
 @dataclass
@@ -60,8 +70,6 @@ class EvaluationResult:
 
     def to_markdown(self) -> str:
         """The summary and every table as markdown."""
-        from crl.report import markdown_table
-
         summary = pd.DataFrame({"metric": list(self.summary()), "value": list(self.summary().values())})
         parts = [("Summary", summary), ("Latent-factor alignment", self.alignment), ("Graph", self.graph),
                  ("Interventional error", self.interventional), ("Counterfactual images", self.counterfactual_images),
@@ -75,7 +83,7 @@ def graph_table(g_true: nx.DiGraph, g_est: nx.DiGraph, names: Sequence[str], unm
 
     `shd_measured` counts only the pairs of concepts outside `unmeasured`, where discovery made its claims; the
     rest of `shd` lies on pairs with a concept the model found unreadable (or read through others) and left out.
-    `unmeasured` None: the concepts `g_est` records as left out (its graph attributes "unmeasured", "read_through").
+    `unmeasured` None: the concepts `g_est`'s notes list as left out of discovery (`ModelNotes.left_out`).
     """
     from scm.metrics import edge_metrics, shd
 
@@ -85,13 +93,11 @@ def graph_table(g_true: nx.DiGraph, g_est: nx.DiGraph, names: Sequence[str], unm
         return out
 
     true, est = restricted(g_true, names), restricted(g_est, names)
-    if unmeasured is None:
-        unmeasured = [*g_est.graph.get("unmeasured", ()), *g_est.graph.get("read_through", ())]
-    unmeasured = set(unmeasured)
-    measured = [name for name in names if name not in unmeasured]
+    left_out = set(model_notes_of(g_est).left_out if unmeasured is None else unmeasured)
+    measured = [name for name in names if name not in left_out]
     rows = [("shd", float(shd(true, est))),
             ("shd_measured", float(shd(restricted(g_true, measured), restricted(g_est, measured))))]
-    rows += [(k, float(v)) for k, v in edge_metrics(true, est).items() if np.isscalar(v)]
+    rows += [(k, float(v)) for k, v in edge_metrics(true, est).items() if isinstance(v, (int, float, np.number))]
     rows += [("edges_true", float(true.number_of_edges())), ("edges_model", float(est.number_of_edges()))]
     return pd.DataFrame(rows, columns=["metric", "value"])
 
@@ -158,7 +164,6 @@ def _write_report(result: EvaluationResult, model: Any, scene: Any, latents: pd.
     One counterfactual grid per intervened factor set, at its middle value (the range's median by default).
     """
     from crl import plots
-    from crl.report import write_report
 
     figures = {"graph": plots.graph_comparison(scene.graph, model.graph, folder / "figures" / "graph.png")}
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -172,12 +177,13 @@ def _write_report(result: EvaluationResult, model: Any, scene: Any, latents: pd.
     figures["latent traversals"] = plots.latent_traversals(model.decode, latents, names,
                                                            folder / "figures" / "traversals.png")
     figures.update(more_figures)
-    if model.graph.graph.get("concept_fit"):
-        extra["concept fit on held-out labelled images (R^2 on absolute errors, or kappa for a category; 1 exact, 0 chance)"] = ", ".join(
-            f"{k}: {v:.2f}" for k, v in model.graph.graph["concept_fit"].items())
-    if "readback" in model.graph.graph:
+    notes = model_notes_of(model.graph)
+    if notes.concept_fit:
+        extra["concept fit on held-out labelled images (R^2 on absolute errors, or kappa for a category; 1 exact, "
+              "0 chance)"] = ", ".join(f"{k}: {v:.2f}" for k, v in notes.concept_fit.items())
+    if notes.readback:
         extra["concept read-back (share of an asked change its images carry; under 0.5: do() on it alone barely "
-              "shows)"] = ", ".join(f"{k}: {v:.2f}" for k, v in model.graph.graph["readback"].items())
+              "shows)"] = ", ".join(f"{k}: {v:.2f}" for k, v in notes.readback.items())
     extra = {**extra, "samples": n, "seed": seed,
              "oracle held-out score (R^2 or accuracy)": ", ".join(f"{k}: {v:.3f}" for k, v in
                                                                   oracle.holdout_score.items())}

@@ -8,13 +8,14 @@ error that sampling noise alone produces.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from crl.evaluation._factors import describe, is_categorical, relations
+from crl.evaluation.factors import describe, is_categorical, relations
 
 COLUMNS = ["intervention", "variable", "relation", "model_mean", "scene_mean", "abs_error", "abs_error_norm", "se"]
 

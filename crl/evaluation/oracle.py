@@ -5,7 +5,8 @@ own renders: continuous factors are regressed after standardising, categorical o
 codes) classified. The training factors are drawn independently and uniformly over each
 factor's range, not from the scene's causal model: interventions and counterfactuals break
 the observational correlations (a shadow that no longer follows the light), and an oracle
-trained on observational images learns to read one factor from its causes instead. Trained oracles are cached on disk, keyed by the scene and the options.
+trained on observational images learns to read one factor from its causes instead. Trained oracles are cached
+on disk, keyed by the scene and the options.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from encoders.device import resolve_device
 
 VERSION = 2  # bump when the network or the training changes, so cached oracles are retrained
 SHIPPED = Path(__file__).parent / "shipped_oracles"
-DEFAULTS = {"n": 4000, "steps": 1500, "batch_size": 64, "lr": 1e-3, "seed": 0, "n_holdout": 500}
+DEFAULTS: dict[str, Any] = {"n": 4000, "steps": 1500, "batch_size": 64, "lr": 1e-3, "seed": 0, "n_holdout": 500}
 
 
 def _specs(scene: Any) -> list[dict[str, Any]]:
@@ -81,7 +82,7 @@ class Oracle:
     @classmethod
     def fit(cls, scene: Any, n: int = DEFAULTS["n"], steps: int = DEFAULTS["steps"],
             batch_size: int = DEFAULTS["batch_size"], lr: float = DEFAULTS["lr"], seed: int = DEFAULTS["seed"],
-            n_holdout: int = DEFAULTS["n_holdout"], device: str = "auto", progress: bool = True) -> "Oracle":
+            n_holdout: int = DEFAULTS["n_holdout"], device: str = "auto", progress: bool = True) -> Oracle:
         """Train on `n` renders of independent factor values for `steps` Adam steps (cosine-decayed `lr`).
 
         `holdout_score` is `score` on `n_holdout` more such renders.
@@ -197,7 +198,7 @@ class Oracle:
             (tmp / "oracle.json").write_text(json.dumps(meta, indent=2))
 
     @classmethod
-    def load(cls, folder: str | os.PathLike) -> "Oracle":
+    def load(cls, folder: str | os.PathLike) -> Oracle:
         """Load an oracle written by `save`."""
         folder = Path(folder)
         meta = json.loads((folder / "oracle.json").read_text())

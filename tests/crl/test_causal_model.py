@@ -4,6 +4,7 @@ The model is deliberately tiny (16x16 pendulum, a few hundred steps), so these t
 the mechanics the queries promise; the quality figures live in benchmarks/causal_model.py.
 """
 import copy
+import json
 from dataclasses import replace
 
 import networkx as nx
@@ -13,7 +14,10 @@ import pytest
 import torch
 
 import crl
-from crl.pipeline import fit_on_scene, scene_training_data
+from crl.labels import split_labels
+from crl.notes import ModelNotes, model_notes_of
+from crl.pipeline import measure_concepts
+from crl.scene_data import fit_on_scene, scene_training_data
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +33,7 @@ def fitted(scene):
     return fit_on_scene(model, data), data
 
 
+@pytest.mark.slow
 def test_concepts_are_named_by_labels_and_calibrated(fitted, scene):
     model, data = fitted
     assert model.concept_names == scene.factor_names
@@ -50,8 +55,9 @@ def test_graph_has_confidence_and_stability(fitted):
         assert 0.0 <= attributes["bootstrap_frequency"] <= 1.0
     assert nx.is_directed_acyclic_graph(model.dag_)
     # every concept measured on the fifth of the labelled rows the encoder never saw
-    assert set(model.graph.graph["concept_fit"]) == set(model.concept_names) and not model.graph.graph["unmeasured"]
-    assert min(model.graph.graph["concept_fit"].values()) > 0.9
+    notes = model_notes_of(model.graph)
+    assert set(notes.concept_fit) == set(model.concept_names) and not notes.unmeasured
+    assert min(notes.concept_fit.values()) > 0.9
 
 
 def test_counterfactual_sets_the_concept_and_keeps_non_descendants(fitted):
@@ -82,6 +88,21 @@ def test_intervene_and_sample_return_images_and_latents(fitted):
     assert shifted["light"].mean() == pytest.approx(observed["light"].mean() + 5.0, abs=1e-6)
 
 
+def test_typed_shift_and_soft_interventions(fitted):
+    model, data = fitted
+    observed = model.sample(200, seed=0).latents
+    shifted = model.intervene({"light": crl.Shift(5.0)}, 200, seed=0).latents  # the same as ("shift", 5.0)
+    assert shifted["light"].mean() == pytest.approx(observed["light"].mean() + 5.0, abs=1e-6)
+    images = data.sample.images[:8]
+    before = model.encode(images)
+    moved = model.counterfactual(images, {"light": crl.Shift(5.0)}).latents  # light is a root: its own value + 5
+    np.testing.assert_allclose(moved["light"], before["light"] + 5.0, atol=1e-4)
+    drawn = model.intervene({"light": crl.Soft(lambda rng, n: rng.uniform(80.0, 81.0, n))}, 50, seed=0).latents
+    assert drawn["light"].between(80.0, 81.0).all()
+    with pytest.raises(ValueError, match=r"do\['light'\]: expected a value, scm.Shift"):
+        model.intervene({"light": ("scale", 2.0)}, 4)
+
+
 def test_queries_hold_nuisance_latents_from_given_images(fitted):
     model, data = fitted
     images = data.sample.images[:6]
@@ -102,7 +123,7 @@ def test_readback_flags_a_concept_the_decoder_ignores(fitted):
     from crl.readback import concept_readback
 
     model, data = fitted
-    assert set(model.graph.graph["readback"]) == set(model.concept_names)
+    assert set(model_notes_of(model.graph).readback) == set(model.concept_names)
     table = model.encode(data.sample.images[:300])
     intact = concept_readback(model.encode, model.decode, table, model.concepts_).set_index("concept")
     blind = copy.deepcopy(model)
@@ -114,6 +135,7 @@ def test_readback_flags_a_concept_the_decoder_ignores(fitted):
     assert ignored.loc["pendulum", "carried"] == pytest.approx(intact.loc["pendulum", "carried"], abs=0.1)
 
 
+@pytest.mark.slow
 def test_a_concept_the_pairs_never_vary_gets_its_edges_from_observations(scene):
     torch.set_num_threads(1)
     data = scene_training_data(scene, n_images=800, n_pairs=1200, n_labels=100, seed=0)
@@ -121,12 +143,13 @@ def test_a_concept_the_pairs_never_vary_gets_its_edges_from_observations(scene):
     assert len(pairs) < len(data.pairs) and not pairs.changed["light"].any()
     model = crl.CausalModel(latent_dim=6, steps=300, lr=1e-3, mechanisms="linear", bootstrap=4, progress=False)
     model.fit(data.sample.images, pairs=(pairs.x1, pairs.x2), labels=data.labels)
-    assert model.graph.graph["unseen"] == ["light"]
+    assert model_notes_of(model.graph).unseen == ["light"]
     touching = [(u, v) for u, v in model.graph.edges if "light" in (u, v)]
     assert ("light", "shadow_position") in touching  # a true edge the pairs alone could not show
     assert all(u == "light" and model.graph.edges[u, v]["source"] == "observational" for u, v in touching)
 
 
+@pytest.mark.slow
 def test_a_concept_the_encoder_cannot_read_gets_no_edges(scene):
     # a label column of pure noise: the encoder can memorise it on the rows it trains on, but not read it
     # from images whose labels it never saw, so it is unmeasured and discovery claims nothing about it
@@ -137,8 +160,8 @@ def test_a_concept_the_encoder_cannot_read_gets_no_edges(scene):
                             knowledge={"required": [("pendulum", "noise")]})
     with pytest.warns(UserWarning, match=r"concepts \['noise'\] read held-out labelled images poorly"):
         model.fit(data.sample.images, pairs=(data.pairs.x1, data.pairs.x2), labels=labels)
-    fit = model.graph.graph["concept_fit"]
-    assert model.graph.graph["unmeasured"] == ["noise"] and fit["noise"] < 0.2
+    fit = model_notes_of(model.graph).concept_fit
+    assert model_notes_of(model.graph).unmeasured == ["noise"] and fit["noise"] < 0.2
     assert min(fit[name] for name in scene.factor_names) > 0.9
     # the only edge at the noise concept is the one the user required
     assert [(u, v) for u, v in model.graph.edges if "noise" in (u, v)] == [("pendulum", "noise")]
@@ -156,17 +179,17 @@ def test_the_fit_warning_tells_memorised_labels_from_an_unseen_concept():
     latents[80:, 0] = rng.normal(size=20)
     latents[:, 1] = rng.normal(size=100)
     labels = pd.DataFrame(truth, columns=["memo", "blind", "fine"])
-    model = crl.CausalModel()
-    model.encoder_ = type("Unsupervised", (), {"config": {"labels": None}})()  # no label spec: the labels' own kinds
-    model.concepts_ = crl.concepts.ConceptMap([crl.concepts.Concept(n, k, "continuous") for k, n in enumerate(labels)], 3)
+    concepts = crl.concepts.ConceptMap([crl.concepts.Concept(n, k, "continuous") for k, n in enumerate(labels)], 3)
     with pytest.warns(UserWarning) as caught:
-        fit, trained, unmeasured = model._measure_concepts(latents, labels.iloc[:80], labels.iloc[80:])
+        checks = measure_concepts(concepts, latents, labels.iloc[:80], labels.iloc[80:])
+    fit, trained, unmeasured = checks.fit, checks.fit_trained, checks.unmeasured
     assert unmeasured == ["memo", "blind"] and fit["fine"] == 1.0 and trained["memo"] == 1.0 and trained["blind"] < 0.5
     message = str(caught[0].message)
     assert "memo: it fits the labelled images the encoder trained on (1.00) but not others, so the encoder memorised" in message
     assert "blind: it fits even the labelled images the encoder trained on poorly" in message
 
 
+@pytest.mark.slow
 def test_a_single_measured_concept_gets_a_graph_without_edges(scene):
     # one label the encoder reads and one it cannot: nothing is left to relate, so discovery is skipped
     # rather than handed a one-column table (the pair route refuses one), and the queries still work
@@ -176,13 +199,15 @@ def test_a_single_measured_concept_gets_a_graph_without_edges(scene):
     model = crl.CausalModel(latent_dim=4, steps=300, lr=1e-3, mechanisms="linear", progress=False)
     with pytest.warns(UserWarning, match=r"concepts \['noise'\] read held-out labelled images poorly"):
         model.fit(data.sample.images, pairs=(data.pairs.x1, data.pairs.x2), labels=labels)
-    assert model.graph.graph["unmeasured"] == ["noise"] and model.graph.graph["concept_fit"]["light"] > 0.9
+    notes = model_notes_of(model.graph)
+    assert notes.unmeasured == ["noise"] and notes.concept_fit["light"] > 0.9
     assert set(model.graph.nodes) == {"light", "noise"} and not model.graph.edges
-    assert model.graph.graph["route"] == "none"
+    assert notes.route == "none"
     result = model.counterfactual(data.sample.images[:4], {"light": 90.0})
     assert result.images.shape == (4, 16, 16, 3) and np.allclose(result.latents["light"], 90.0)
 
 
+@pytest.mark.slow
 def test_a_concept_read_through_others_is_left_out_of_discovery(scene, monkeypatch):
     # read_through itself is tested on numbers in test_concepts; here: what fit does with its finding
     torch.set_num_threads(1)
@@ -193,13 +218,13 @@ def test_a_concept_read_through_others_is_left_out_of_discovery(scene, monkeypat
         judged.append(sorted(names))
         return {"light": {"share": 0.3, "p_value": 1e-9, "through": ["shadow_length"]}}
 
-    monkeypatch.setattr(crl.causal_model, "read_through", light_read_through_shadow)
+    monkeypatch.setattr(crl.pipeline, "read_through", light_read_through_shadow)
     model = crl.CausalModel(latent_dim=6, steps=300, lr=1e-3, mechanisms="linear", bootstrap=0, progress=False)
     with pytest.warns(UserWarning, match=r"concepts \['light'\] are read partly through concepts that are not their "
                                          r"causes: light through \['shadow_length'\] \(30% of its variance\)"):
         fit_on_scene(model, data)
     assert judged == [sorted(scene.factor_names)]  # the measured concepts, once
-    assert model.graph.graph["read_through"]["light"]["through"] == ["shadow_length"]
+    assert model_notes_of(model.graph).read_through["light"]["through"] == ["shadow_length"]
     assert "light" in model.graph.nodes and not any("light" in edge for edge in model.graph.edges)
     assert ("pendulum", "shadow_length") in model.graph.edges  # the rest is discovered without it
     with pytest.warns(UserWarning, match=r"do\(\) sets \['light'\], which the encoder infers from other concepts"):
@@ -216,6 +241,16 @@ def test_save_load_round_trip(fitted, tmp_path):
     a = model.counterfactual(images, {"light": 90.0})
     b = loaded.counterfactual(images, {"light": 90.0})
     np.testing.assert_array_equal(a.images, b.images)
+    # the notes come back as the same typed record, field for field
+    from crl.model_io import to_plain
+
+    saved, back = model_notes_of(model.graph), model_notes_of(loaded.graph)
+    assert isinstance(model.graph.graph["notes"], ModelNotes) and isinstance(loaded.graph.graph["notes"], ModelNotes)
+    assert list(model.graph.graph) == list(loaded.graph.graph) == ["notes"]  # one record, no loose keys
+    assert json.dumps(to_plain(back), sort_keys=True) == json.dumps(to_plain(saved), sort_keys=True)
+    pd.testing.assert_frame_equal(back.pairs.ancestors, saved.pairs.ancestors)
+    assert back.undecided == saved.undecided and all(isinstance(edge, tuple) for edge in back.undecided)
+    assert loaded.get_params() == model.get_params() | {"device": "cpu"}
 
 
 def test_bad_queries_and_folders(fitted, tmp_path):
@@ -255,16 +290,19 @@ def test_fit_rejects_bad_input_before_training(scene):
 
 def test_label_holdout_keeps_a_fifth_of_the_rows_unless_a_sparse_column_needs_them():
     labels = pd.DataFrame({"light": np.arange(50.0)}, index=np.arange(100, 150))
-    train, held_out = crl.CausalModel(seed=3)._split_labels(labels)
+    train, held_out = (split := split_labels(labels, seed=3)).train, split.held_out
     assert len(held_out) == 10 and len(train) == 40 and not set(train.index) & set(held_out.index)
     # a column with 5 labels keeps them all for its calibration: the check is skipped, with a warning
     sparse = labels.assign(light=np.r_[np.arange(5.0), [np.nan] * 45])
     with pytest.warns(UserWarning, match=r"label_holdout skipped: .* column\(s\) \['light'\] fewer than 5"):
-        train, held_out = crl.CausalModel()._split_labels(sparse)
+        split = split_labels(sparse)
+    train, held_out = split.train, split.held_out
     assert held_out is None and train is sparse
-    assert crl.CausalModel(label_holdout=0)._split_labels(labels) == (labels, None)
+    split = split_labels(labels, holdout=0)
+    assert (split.train, split.held_out) == (labels, None)
 
 
+@pytest.mark.slow
 def test_categorical_label_becomes_a_categorical_concept(tmp_path):
     torch.set_num_threads(1)
     scene = crl.scenes.load("causal_sprites", resolution=16)
@@ -277,7 +315,7 @@ def test_categorical_label_becomes_a_categorical_concept(tmp_path):
     assert shape.kind == "categorical" and len(shape.class_latents) == 3
     assert shape.categories == ("ellipse", "heart", "square")  # codes in the encoder's (sorted) order
     assert set(model.encode(data.sample.images)["shape"].unique()) <= {0.0, 1.0, 2.0}
-    assert -1.0 <= model.graph.graph["concept_fit"]["shape"] <= 1.0  # Cohen's kappa on the 24 held-out rows
+    assert -1.0 <= model_notes_of(model.graph).concept_fit["shape"] <= 1.0  # Cohen's kappa on the 24 held-out rows
     # do() takes a category by name, one for all rows or one per row, and refuses names it never saw
     images = data.sample.images[:3]
     assert model.counterfactual(images, {"shape": "heart"}).latents["shape"].tolist() == [1.0] * 3
@@ -290,13 +328,14 @@ def test_categorical_label_becomes_a_categorical_concept(tmp_path):
     assert crl.CausalModel.load(tmp_path / "model", device="cpu").concepts_["shape"].categories == shape.categories
 
 
+@pytest.mark.slow
 def test_undecided_pair_edges_stay_out_unless_kept(fitted):
     # the pair route lists edges it could not settle; by default they stay out of graph and SCM
     model, data = fitted
-    undecided = set(model.graph.graph["undecided"])
+    undecided = set(model_notes_of(model.graph).undecided)
     assert undecided and not undecided & set(model.graph.edges)
     keeping = crl.CausalModel(**{**model.get_params(), "keep_undecided": True})
     fit_on_scene(keeping, data)  # same seed and data: the same encoder, so the same pair evidence
-    assert set(keeping.graph.graph["undecided"]) == undecided
+    assert set(model_notes_of(keeping.graph).undecided) == undecided
     assert set(keeping.graph.edges) == set(model.graph.edges) | undecided
     assert all(keeping.graph.edges[e]["undecided"] for e in undecided)

@@ -4,6 +4,7 @@ import pytest
 
 import crl
 from crl.cli import main
+from crl.notes import model_notes_of
 
 TINY = ["--scene", "pendulum", "--resolution", "16", "--n-images", "300", "--n-pairs", "300", "--n-labels", "60",
         "--steps", "40", "--latent-dim", "6", "--mechanisms", "linear"]
@@ -31,10 +32,11 @@ def test_version_and_help(capsys):
         assert exit_.value.code == 0
 
 
+@pytest.mark.slow
 def test_train_saves_a_loadable_model(trained, capsys):
     model = crl.CausalModel.load(trained, device="cpu")
     assert model.concept_names == ["pendulum", "light", "shadow_length", "shadow_position"]
-    assert set(model.graph.graph["concept_fit"]) == set(model.concept_names)  # 12 of the 60 labels held out
+    assert set(model_notes_of(model.graph).concept_fit) == set(model.concept_names)  # 12 of the 60 labels held out
     assert main(["discover", "--model", str(trained)]) == 0
     assert "digraph" in capsys.readouterr().out
 
@@ -72,6 +74,7 @@ def test_discover_csv(tmp_path, capsys):
     assert '"x" -> "y"' in dot and '"z" -> "y"' in dot  # the collider is oriented
 
 
+@pytest.mark.slow
 def test_evaluate_writes_a_report(trained, tmp_path, capsys):
     assert main(["evaluate", str(trained), "--scene", "pendulum", "--n", "40", "--oracle-steps", "30",
                  "--out", str(tmp_path / "report")]) == 0
@@ -79,6 +82,7 @@ def test_evaluate_writes_a_report(trained, tmp_path, capsys):
     assert (tmp_path / "report" / "report.md").is_file()
 
 
+@pytest.mark.slow
 def test_demo_quick_writes_the_report(tmp_path, capsys):
     assert main(["demo", "--quick", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crl.concepts import MIN_READ_THROUGH, READ_THROUGH_ALPHA, Concept, ConceptMap, concept_fit, read_through
+from crl.concepts import Concept, ConceptMap, concept_fit, read_through
+from crl.thresholds import MIN_READ_THROUGH, READ_THROUGH_ALPHA
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from matplotlib.image import imread
 
 from crl import plots
-from crl.plots import _edge_status
+from crl.plots import edge_status
 
 
 def _images(n=4, size=16, seed=0):
@@ -38,10 +38,10 @@ def test_edge_classification_drives_the_highlighting():
     est = nx.DiGraph([("a", "b"), ("c", "b"), ("a", "d")])
     est.add_edge("d", "c", undirected=True)
     est.add_edge("c", "d", undirected=True)
-    status, missing = _edge_status(true, est)
+    status, missing = edge_status(true, est)
     assert status == {("a", "b"): "correct", ("c", "b"): "reversed", ("a", "d"): "extra", ("c", "d"): "undirected"}
     assert missing == []
-    assert _edge_status(true, nx.DiGraph([("a", "b")]))[1] == [("b", "c"), ("c", "d")]
+    assert edge_status(true, nx.DiGraph([("a", "b")]))[1] == [("b", "c"), ("c", "d")]
 
 
 def test_graph_comparison_writes_a_png(tmp_path):

@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 
 from crl.evaluation import EvaluationResult
-from crl.report import markdown_table, write_report
+from crl.evaluation.report import markdown_table, write_report
+from crl.notes import ModelNotes
+from scm.notes import PairEvidence
 
 
 def _result():
@@ -61,18 +63,20 @@ def _learned_graph():
     g.add_edge("c", "b", confidence=0.6)  # reversed against the truth, no bootstrap run for it
     g.add_edge("a", "d", confidence=0.4, bootstrap_frequency=0.5)
     g.add_edge("d", "a", confidence=0.4, bootstrap_frequency=0.5)  # undirected a -- d
-    g.graph.update(unseen=["e"], unseen_method="pc", unstable=[("e", "a")], undecided=[("c", "d")],
-                   conflicts=[{"dropped": ("d", "c"), "miss": 0.2, "changes": (90, 40), "cycle": ["c", "d"]}],
-                   refuted=[{"pair": ("a", "c"), "miss": 0.5, "path": ["a", "b", "c"]}],
-                   concept_fit={"a": 0.97, "f": 0.12}, concept_fit_trained={"a": 0.99, "f": 0.93}, unmeasured=["f"],
-                   read_through={"h": {"share": 0.29, "p_value": 1e-9, "through": ["b", "c"]}})
+    pairs = PairEvidence(pd.DataFrame(), {}, {},
+                         conflicts=[{"dropped": ("d", "c"), "miss": 0.2, "changes": (90, 40), "cycle": ["c", "d"]}],
+                         refuted=[{"pair": ("a", "c"), "miss": 0.5, "path": ["a", "b", "c"]}])
+    g.graph["notes"] = ModelNotes(method="pairs", unseen=["e"], unseen_method="pc", unstable=[("e", "a")],
+                                  undecided=[("c", "d")], pairs=pairs, concept_fit={"a": 0.97, "f": 0.12},
+                                  concept_fit_trained={"a": 0.99, "f": 0.93}, unmeasured=["f"],
+                                  read_through={"h": {"share": 0.29, "p_value": 1e-9, "through": ["b", "c"]}})
     g.add_nodes_from(["f", "h"])
     truth = nx.DiGraph([("a", "b"), ("b", "c"), ("d", "a"), ("c", "e")])
     return g, truth
 
 
 def test_learned_edges_are_scored_against_the_truth():
-    from crl.report import learned_edges_table
+    from crl.evaluation.report import learned_edges_table
 
     g, truth = _learned_graph()
     table = learned_edges_table(g, truth)

@@ -123,6 +123,7 @@ def test_notears_matches_published_algorithm():
     np.testing.assert_allclose(ours, reference, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_notears_mlp_finds_nonlinear_edge(one_thread):
     rng = np.random.default_rng(6)
     x = rng.uniform(-2, 2, 200)

@@ -2,9 +2,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import Factor
 
 from crl.evaluation.alignment import alignment_table
-from conftest import Factor
 
 DEFS = {n: Factor(n, "continuous", 0.0, 1.0) for n in "ab"}
 

@@ -1,9 +1,9 @@
 """Counterfactual scores: the true mechanisms score ~perfectly, returning the input fails where it should."""
 import numpy as np
-
 from conftest import BrokenModel, PerfectModel
-from crl.evaluation._factors import factor_scales
+
 from crl.evaluation.counterfactual import counterfactual_error
+from crl.evaluation.factors import factor_scales
 
 DO = [{"a": 0.25}, {"a": 0.75}, {"c": 0.5}]
 

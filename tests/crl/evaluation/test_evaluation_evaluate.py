@@ -3,10 +3,11 @@ import re
 
 import networkx as nx
 import pytest
-
 from conftest import BrokenModel, PerfectModel
+
 from crl.evaluation import EvaluationResult, evaluate
 from crl.evaluation.evaluate import graph_table
+from crl.notes import ModelNotes
 
 DO = [{"a": 0.25}, {"a": 0.75}, {"c": 0.5}]
 
@@ -63,7 +64,9 @@ def test_shd_measured_leaves_out_the_pairs_of_unmeasured_concepts():
     assert table["shd"] == 3 and table["shd_measured"] == 1  # the reversal is the one wrong claim
     table = dict(zip(*graph_table(true, est, names).to_dict("list").values()))
     assert table["shd_measured"] == table["shd"] == 3
-    est.graph.update(unmeasured=["shape"], read_through={"orientation": {"through": ["scale"]}})  # as fit records them
+    est.graph["notes"] = ModelNotes(method="pairs", unmeasured=["shape"],  # as fit records them
+                                    read_through={"orientation": {"through": ["scale"]}},
+                                    left_out={"shape": "reads poorly", "orientation": "read through scale"})
     table = dict(zip(*graph_table(true, est, names).to_dict("list").values()))
     assert table["shd"] == 3 and table["shd_measured"] == 1
 

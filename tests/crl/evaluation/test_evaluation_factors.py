@@ -3,9 +3,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-
-from crl.evaluation._factors import default_interventions, normalise_interventions, relations, row_errors
 from conftest import Factor
+
+from crl.evaluation.factors import default_interventions, normalise_interventions, relations, row_errors
 
 DEFS = {"a": Factor("a", "continuous", 0.0, 2.0), "s": Factor("s", "categorical", None, None, ["x", "y"])}
 

@@ -1,9 +1,9 @@
 """Interventional mean errors: pinned on constructed draws, ~0 for the true mechanisms, large when do() is ignored."""
 import pandas as pd
 import pytest
-
 from conftest import BrokenModel, PerfectModel
-from crl.evaluation._factors import factor_scales
+
+from crl.evaluation.factors import factor_scales
 from crl.evaluation.interventional import interventional_error, interventional_table
 
 

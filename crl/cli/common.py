@@ -8,7 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from crl.cli import UsageError
+from scm.interventions import Shift
+
+
+class UsageError(Exception):
+    """A problem with the user's input, reported as one line and exit code 2."""
+
 
 
 def apply_config(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: list[str]) -> None:
@@ -28,6 +33,8 @@ def apply_config(args: argparse.Namespace, parser: argparse.ArgumentParser, argv
         if dest in typed:
             continue
         convert = actions[dest].type
+        if not callable(convert):  # argparse also takes a registered type name; the flags here use callables
+            convert = None
         if convert is not None and isinstance(value, str):
             value = convert(value)
         elif convert is not None and isinstance(value, list):
@@ -36,7 +43,7 @@ def apply_config(args: argparse.Namespace, parser: argparse.ArgumentParser, argv
 
 
 def parse_do(items: list[str] | None) -> dict[str, Any]:
-    """Parse ["light=100", "pendulum=shift:5", "shape=heart"] into {"light": 100.0, "pendulum": ("shift", 5.0),
+    """Parse ["light=100", "pendulum=shift:5", "shape=heart"] into {"light": 100.0, "pendulum": Shift(5.0),
     "shape": "heart"}: a value that is not a number stays text, a category name for the model to check."""
     do: dict[str, Any] = {}
     for item in items or []:
@@ -45,7 +52,7 @@ def parse_do(items: list[str] | None) -> dict[str, Any]:
             raise UsageError(f"--do expects NAME=VALUE or NAME=shift:DELTA; got {item!r}")
         if value.startswith("shift:"):
             try:
-                do[name] = ("shift", float(value[6:]))
+                do[name] = Shift(float(value[6:]))
             except ValueError as error:
                 raise UsageError(f"--do {item!r}: shift {value[6:]!r} is not a number") from error
             continue

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Protocol
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from crl.concepts import unmeasured_cause
+from crl.notes import model_notes_of
 from encoders.atomic import atomic_path, atomic_write_text
+from scm.notes import PairEvidence
 
-if TYPE_CHECKING:
-    from crl.evaluation import EvaluationResult
+
+class Tabulated(Protocol):
+    """What a report is written from: results that render themselves as markdown (`crl.evaluation.EvaluationResult`)."""
+
+    def to_markdown(self) -> str:
+        """The summary and every table as markdown."""
 
 
 def _cell(value: Any, floatfmt: str) -> str:
@@ -68,31 +75,52 @@ def learned_edges_table(graph: nx.DiGraph, truth: nx.DiGraph | None = None) -> p
 
 
 def discovery_caveats(graph: nx.DiGraph) -> list[str]:
-    """What discovery flagged that the graph alone does not show: concepts the encoder could not read or
-    reads through others, columns whose variation the pairs do not show, possible parents it could not
-    settle, claims dropped to break cycles, and implied ancestries the pairs contradict."""
-    method = graph.graph.get("unseen_method", "an observational method")
-    fit, trained = graph.graph.get("concept_fit", {}), graph.graph.get("concept_fit_trained", {})
+    """What discovery flagged that the graph alone does not show, one line each, read from the graph's notes
+    (`crl.notes.model_notes_of`).
+
+    Concepts the encoder could not read or reads through others, columns whose variation the pairs do
+    not show, edges dropped as unstable, possible parents the pairs could not settle, claims dropped to
+    break cycles, and implied ancestries the pairs contradict.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        A model's graph, or any graph from `scm` discovery.
+
+    Returns
+    -------
+    list of str
+    """
+    notes = model_notes_of(graph)
+    method = notes.unseen_method or "an observational method"
+    fit, trained = notes.concept_fit, notes.concept_fit_trained
     lines = [f"{name}: read poorly from images whose labels the encoder never saw (fit {fit.get(name, float('nan')):.2f}; "
              "1 exact, 0 chance); no edges are claimed for it"
              + (f"; {unmeasured_cause(trained[name])}" if name in trained else "")
-             for name in graph.graph.get("unmeasured", [])]
+             for name in notes.unmeasured]
     lines += [f"{name}: its reading follows {', '.join(map(str, found['through']))}, which are not its causes "
               f"({found['share']:.0%} of its variance beyond its own label), so the encoder infers it from them rather "
               "than seeing it; no edges are claimed for it"
-              for name, found in graph.graph.get("read_through", {}).items()]
-    lines += [f"{name}: the pairs do not show its own variation; its edges come from {method}"
-              for name in graph.graph.get("unseen", [])]
+              for name, found in notes.read_through.items()]
+    lines += [f"{name}: the pairs do not show its own variation; its edges come from {method}" for name in notes.unseen]
     lines += [f"{u} -> {v}: found by {method} for an unseen column, but in under half of the bootstrap resamples "
-              "(left out of the graph)" for u, v in graph.graph.get("unstable", [])]
-    for u, v in graph.graph.get("undecided", []):
+              "(left out of the graph)" for u, v in notes.unstable]
+    for u, v in notes.undecided:
         kept = "kept, marked undecided" if graph.has_edge(u, v) else "left out of the graph"
         lines.append(f"{u} -> {v}: a possible direct parent the pairs could not settle ({kept})")
-    for conflict in graph.graph.get("conflicts", []):
+    return lines + _pair_caveats(notes.pairs)
+
+
+def _pair_caveats(pairs: PairEvidence | None) -> list[str]:
+    """The pair route's ancestry claims dropped to break cycles, and implied ancestries its pairs contradict."""
+    if pairs is None:
+        return []
+    lines = []
+    for conflict in pairs.conflicts:
         u, v = conflict["dropped"]
         lines.append(f"{u} is an ancestor of {v}: claimed by the pairs but dropped to break the cycle "
                      f"{' -> '.join(map(str, conflict['cycle']))}")
-    for refuted in graph.graph.get("refuted", []):
+    for refuted in pairs.refuted:
         k, j = refuted["pair"]
         lines.append(f"{k} is an ancestor of {j} by the path {' -> '.join(map(str, refuted['path']))}, yet {k}'s "
                      f"own changes left {j} still in {refuted['miss']:.0%} of pairs: a claim on that path may be "
@@ -112,7 +140,7 @@ def _place(figure: Path, folder: Path) -> Path:
         return target.relative_to(folder)
 
 
-def write_report(result: "EvaluationResult", folder: str | os.PathLike,
+def write_report(result: Tabulated, folder: str | os.PathLike,
                  figures: Mapping[str, str | os.PathLike] | None = None,
                  extra: Mapping[str, Any] | None = None, learned_graph: nx.DiGraph | None = None,
                  true_graph: nx.DiGraph | None = None) -> Path:
