@@ -14,6 +14,7 @@ _NAMES = {
     "QueryResult": "crl.causal_model",
     "evaluate": "crl.evaluation",
     "NotFittedError": "crl.exceptions",
+    "ModelFileError": "crl.exceptions",
     "Shift": "scm.interventions",
     "Soft": "scm.interventions",
 }

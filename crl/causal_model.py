@@ -10,7 +10,6 @@ image's nuisance latents.
 """
 from __future__ import annotations
 
-import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,6 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from crl import pipeline
-from crl.concepts import ConceptMap
 from crl.exceptions import NotFittedError
 from crl.model_io import check_labels, check_pairs, check_settings, read_model_folder, write_model_folder
 from crl.notes import ModelNotes, model_notes_of
@@ -373,23 +371,30 @@ class CausalModel(BaseEstimator):
         return QueryResult(self.decode(table), table)
 
     # ----------------------------------------------------------- persistence
-    def save(self, path: str | Path) -> None:
-        """Write the model to one folder (encoder weights, JSON config/concepts/graphs with their notes, SCM),
-        atomically."""
+    def save(self, path: str | Path, overwrite: bool = False) -> None:
+        """Write the model to folder `path` as JSON and safetensors, whole or not at all (`crl.model_io`).
+
+        Parameters
+        ----------
+        path : str or Path
+            A CausalModel saved there before is replaced; a file, or a folder with any file no saved model wrote,
+            is refused and left untouched.
+        overwrite : bool
+            Also replace another kind of saved model, or a CausalModel saved by an older crl.
+        """
         self._check_fitted()
-        write_model_folder(path, params=self.get_params(), encoder=self.encoder_, concepts=self.concepts_.to_dict(),
-                           graphs={"graph": self.graph_, "dag": self.dag_}, arrays={"nuisance": self.nuisance_},
-                           scm_bytes=pickle.dumps(self.scm_))
+        write_model_folder(path, self, overwrite)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> CausalModel:
-        """Load a folder written by `save`; a folder that is not a CausalModel raises ValueError."""
-        stored = read_model_folder(path, device=device)
+        """Load a folder written by `save` onto `device` ("auto", "cpu", "cuda"); loading runs no stored code.
+
+        A `crl.exceptions.ModelFileError` (a ValueError) names the file, the field and the remedy when the folder
+        holds no saved CausalModel, a damaged file or one copied in from another model, or an older crl's pickle
+        (refused: crl never unpickles).
+        """
+        stored = read_model_folder(path, device=device, params_of=cls)
         model = cls(**{**stored["params"], "device": device})
-        model.encoder_ = stored["encoder"]
-        model.concepts_ = ConceptMap.from_dict(stored["concepts"])
-        model.graph_ = stored["graphs"]["graph"]
-        model.dag_ = stored["graphs"]["dag"]
-        model.nuisance_ = stored["arrays"]["nuisance"]
-        model.scm_ = pickle.loads(stored["scm_bytes"])
+        model.encoder_, model.concepts_, model.scm_ = stored["encoder"], stored["concepts"], stored["scm"]
+        model.graph_, model.dag_, model.nuisance_ = stored["graph"], stored["dag"], stored["nuisance"]
         return model

@@ -1,7 +1,16 @@
-"""Errors crl's estimators share."""
+"""Errors crl's estimators share.
+
+`ModelFileError` (a ValueError) is raised by every load of a saved model (CausalModel, encoder, oracle)
+whose folder holds no such model, a damaged or foreign file, or an older pickle format; its message
+names the file and the remedy. It is defined in `encoders.model_files`, which crl's models share.
+"""
 from __future__ import annotations
 
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+from encoders.model_files import ModelFileError
+
+__all__ = ["ModelFileError", "NotFittedError"]
 
 
 class NotFittedError(SklearnNotFittedError, RuntimeError):

@@ -1,9 +1,21 @@
-"""Input checks at the CausalModel boundary and its one-folder persistence format.
+"""Input checks at the CausalModel boundary, and its saved folder: JSON and safetensors, never pickle.
 
-A saved model is a folder: `model.json` (format tag, crl version, constructor arguments,
-concept calibration, graphs as node-link JSON), `encoder/` (the encoder's own folder),
-`nuisance.npy` and `scm.pkl` (the fitted structural equations, pickled: load only folders
-you trust). The folder is written whole or not at all.
+A saved model is a folder (schema 1):
+
+- ``model.json``: constructor arguments, concept calibration, the graph and the DAG as node-link JSON
+  with their notes (`to_plain`).
+- ``scm.json`` and ``scm.safetensors``: the structural equations (`scm.SCM.to_state`).
+- ``nuisance.safetensors``: the training images' nuisance latents, which queries resample.
+- ``encoder/``: the encoder's own folder (`encoders.Encoder.save`).
+- ``manifest.json``, written last: format, schema, crl version, each file's sha256 and tensor shapes
+  (`encoders.manifest`).
+
+Loading checks the manifest before it parses anything, then every field and shape against the
+config, and names the file and field that is wrong (`crl.exceptions.ModelFileError`). It builds only
+the record classes it knows, and never unpickles: a folder written by an older crl (``scm.pkl``) is
+refused with a message saying how to make it again. That is a decision, not a gap: there is no
+``trust_pickle`` path, because loading a pickle runs whatever code it holds. Saving replaces only a
+saved CausalModel, never a user's file (`encoders.model_folder`).
 """
 from __future__ import annotations
 
@@ -18,16 +30,27 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-import crl
+from crl.concepts import ConceptMap
 from crl.discovery import ORIENT_RULES
 from crl.notes import ModelNotes
-from encoders.atomic import atomic_directory
 from encoders.data import check_images
+from encoders.manifest import FolderFormat, seal
+from encoders.model import Encoder, encoder_from_files
+from encoders.model_files import DAMAGED, ModelFileError, parse_json, parse_tensors, tensor_bytes
+from encoders.model_folder import check_target, read_folder, write_folder
+from scm.mechanisms.state import StateError
+from scm.model import SCM
 from scm.notes import DiscoveryNotes, PairEvidence
 
-FORMAT = "crl.CausalModel"
+FORMAT = FolderFormat(
+    name="crl.CausalModel", noun="CausalModel", schema=1, legacy_marker="scm.pkl",
+    legacy_files=("model.json", "scm.pkl", "*.npy", "encoder/config.json", "encoder/weights.pt", "encoder/history.json"),
+    cosmetic=("encoder/history.json",),
+    legacy_remedy="Fit the model again with this crl and save it; to use the folder as it is, install the crl version "
+                  "that wrote it (its model.json names it).")
 WEAK_OBJECTIVES = ("group-vae", "ml-vae", "ada-gvae", "ada-ml-vae")  # encoders that learn from pairs
 _RECORDS = {cls.__name__: cls for cls in (ModelNotes, DiscoveryNotes, PairEvidence)}
+_FILES = ("model.json", "scm.json", "scm.safetensors", "nuisance.safetensors", "encoder/manifest.json")
 
 
 def check_pairs(pairs: Any, image_shape: tuple[int, ...]) -> None:
@@ -52,43 +75,127 @@ def check_labels(labels: Any, n_images: int) -> None:
                          f"got index {labels.index[:5].tolist()}...")
 
 
-def write_model_folder(path, *, params, encoder, concepts, graphs, arrays, scm_bytes) -> None:
-    """Write a model folder atomically (see the module docstring for the layout)."""
-    meta = {
-        "format": FORMAT,
-        "crl_version": crl.__version__,
-        "params": params,
-        "concepts": concepts,
-        "graphs": {name: _graph_to_json(graph) for name, graph in graphs.items()},
-        "arrays": sorted(arrays),
-    }
-    with atomic_directory(path) as folder:
-        encoder.save(folder / "encoder")
-        for name, array in arrays.items():
-            np.save(folder / f"{name}.npy", array)
-        (folder / "scm.pkl").write_bytes(scm_bytes)
-        (folder / "model.json").write_text(json.dumps(meta, indent=2, default=_json_default))
+def check_save_path(path: str | Path, overwrite: bool = False) -> None:
+    """Raise ValueError unless a CausalModel may be saved at `path` (`encoders.model_folder.check_target`):
+    call it before fitting a model that will be saved there."""
+    check_target(path, FORMAT, overwrite)
 
 
-def read_model_folder(path, device: str = "auto") -> dict:
-    """Read a folder written by `write_model_folder`; ValueError if it is not one."""
-    import encoders
+def write_model_folder(path: str | Path, model: Any, overwrite: bool = False) -> None:
+    """Write a fitted CausalModel's folder (see the module docstring), whole or not at all.
 
-    folder = Path(path)
-    meta_path = folder / "model.json"
-    if not meta_path.is_file():
-        raise ValueError(f"{str(path)!r} is not a saved CausalModel (no model.json)")
-    meta = json.loads(meta_path.read_text())
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{str(path)!r} holds {meta.get('format')!r}, not a {FORMAT}")
-    return {
-        "params": meta["params"],
-        "concepts": meta["concepts"],
-        "graphs": {name: _graph_from_json(data) for name, data in meta["graphs"].items()},
-        "arrays": {name: np.load(folder / f"{name}.npy") for name in meta["arrays"]},
-        "encoder": encoders.load(folder / "encoder", device=device),
-        "scm_bytes": (folder / "scm.pkl").read_bytes(),
-    }
+    Parameters
+    ----------
+    path : str or Path
+        The folder; only a saved CausalModel there is replaced (and with `overwrite`, another saved model).
+    model : CausalModel
+        Fitted, with an `encoders.Encoder` and an `scm.SCM`.
+    overwrite : bool
+        Also replace another kind of saved model, or a CausalModel saved by an older crl.
+    """
+    check_save_path(path, overwrite)
+    if not isinstance(model.encoder_, Encoder) or not isinstance(model.scm_, SCM):
+        raise TypeError(f"only a model with an encoders.Encoder and an scm.SCM can be saved; this one has "
+                        f"{type(model.encoder_).__name__} and {type(model.scm_).__name__}")
+    meta = {"params": model.get_params(), "concepts": model.concepts_.to_dict(),
+            "graphs": {"graph": _graph_to_json(model.graph_), "dag": _graph_to_json(model.dag_)}}
+    state, arrays = model.scm_.to_state()
+    files = {"model.json": _json(meta), "scm.json": _json(state), "scm.safetensors": tensor_bytes(arrays),
+             "nuisance.safetensors": tensor_bytes({"nuisance": np.asarray(model.nuisance_, dtype=np.float32)}),
+             **{f"encoder/{name}": data for name, data in model.encoder_.to_files().items()}}
+    write_folder(path, seal(files, FORMAT), FORMAT, overwrite)
+
+
+def read_model_folder(path: str | Path, device: str = "auto", params_of: Any = None) -> dict[str, Any]:
+    """The parts of the model saved in folder `path`, each checked against the others before use.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder `write_model_folder` wrote.
+    device : str
+        Where the encoder and the SCM's networks go.
+    params_of : type, optional
+        The estimator class whose constructor takes the stored params (scikit-learn's `_get_param_names`):
+        names it does not take are refused.
+
+    Returns
+    -------
+    dict
+        "params", "concepts" (ConceptMap), "graph", "dag", "nuisance", "scm", "encoder".
+
+    Raises
+    ------
+    ModelFileError
+        A ValueError naming the file (and field) that is wrong, and the remedy.
+    """
+    files, where = read_folder(path, FORMAT), str(path)
+    missing = [name for name in _FILES if name not in files]
+    if missing:
+        raise ModelFileError(f"{where!r} is not a saved CausalModel: its manifest lists no {missing}")
+    meta = parse_json(files["model.json"], f"{where}/model.json")
+    parts = {key: _field(meta, key, dict, f"{where}/model.json") for key in ("params", "concepts", "graphs")}
+    unknown = sorted(set(parts["params"]) - set(params_of._get_param_names())) if params_of is not None else []
+    if unknown:
+        raise ModelFileError(f"{where}/model.json: field 'params' names argument(s) {unknown} that "
+                             f"{params_of.__name__} does not take; {DAMAGED}")
+    concepts = _built(ConceptMap.from_dict, parts["concepts"], f"{where}/model.json", "concepts")
+    graphs = {name: _built(_graph_from_json, _field(parts["graphs"], name, dict, f"{where}/model.json"),
+                           f"{where}/model.json", f"graphs.{name}") for name in ("graph", "dag")}
+    nuisance = parse_tensors(files["nuisance.safetensors"], f"{where}/nuisance.safetensors").get("nuisance")
+    if nuisance is None or nuisance.ndim != 2 or nuisance.shape[1] != len(concepts.nuisance_names):
+        raise ModelFileError(f"{where}/nuisance.safetensors: tensor 'nuisance' must have shape (N, "
+                             f"{len(concepts.nuisance_names)}), one column per nuisance latent in model.json's concepts; "
+                             f"got {None if nuisance is None else nuisance.shape}; {DAMAGED}")
+    mechanisms = _scm(files, where, device)
+    encoder = encoder_from_files({name[len("encoder/"):]: data for name, data in files.items()
+                                  if name.startswith("encoder/")}, device, f"{where}/encoder")
+    _check_agree(concepts, graphs["dag"], mechanisms, encoder, where)
+    return {"params": parts["params"], "concepts": concepts, **graphs, "nuisance": nuisance, "scm": mechanisms,
+            "encoder": encoder}
+
+
+def _scm(files: Mapping[str, bytes], where: str, device: str) -> SCM:
+    """The SCM of scm.json and scm.safetensors, its errors named by file and field."""
+    state = parse_json(files["scm.json"], f"{where}/scm.json")
+    arrays = parse_tensors(files["scm.safetensors"], f"{where}/scm.safetensors")
+    try:
+        return SCM.from_state(state, arrays, device=device)
+    except StateError as err:
+        file = "scm.safetensors" if err.part == "arrays" else "scm.json"
+        raise ModelFileError(f"{where}/{file}: {err}; {DAMAGED}") from None
+
+
+def _check_agree(concepts: ConceptMap, dag: nx.DiGraph, mechanisms: SCM, encoder: Encoder, where: str) -> None:
+    """Raise ModelFileError unless the encoder, the concepts, the DAG and the SCM describe one model."""
+    if encoder.latent_dim != concepts.latent_dim:
+        raise ModelFileError(f"{where}/encoder/config.json field 'latent_dim' is {encoder.latent_dim}, but model.json "
+                             f"field 'concepts.latent_dim' is {concepts.latent_dim}; {DAMAGED}")
+    if set(mechanisms.graph_.nodes) != set(dag.nodes) or not set(concepts.names) <= set(dag.nodes):
+        raise ModelFileError(f"{where}/scm.json field 'graph' has nodes {sorted(mechanisms.graph_.nodes)}, but "
+                             f"model.json's DAG has {sorted(dag.nodes)} and its concepts {concepts.names}; {DAMAGED}")
+
+
+def _field(data: Any, key: str, kind: type, file: str) -> Any:
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, kind):
+        expected = "object" if kind is dict else kind.__name__
+        raise ModelFileError(f"{file}: field {key!r} must be a JSON {expected}; got {type(value).__name__}; {DAMAGED}")
+    return value
+
+
+def _built(build: Any, data: Any, file: str, key: str) -> Any:
+    """`build(data)`, its errors on stored data (wrong fields, unknown records) named by file and field."""
+    try:
+        return build(data)
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, ValueError, nx.NetworkXError) as err:
+        raise ModelFileError(f"{file}: field {key!r} does not describe one ({err!r}); {DAMAGED}") from None
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, indent=2, default=_json_default).encode("utf-8")
 
 
 def _graph_to_json(graph: nx.DiGraph) -> dict:

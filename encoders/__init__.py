@@ -18,13 +18,17 @@ What each setting identifies (docs/identifiability.md):
 Modules: `training` (train: argument checks, the step, the loop), `feed` (batches on the device),
 `fitting` (seeded batches, Adam, the step and progress bar that train and refine_decoder share),
 `checkpoint` (loss log, atomic save and resume), `model` (Encoder, load), `refine`, `objectives/`
-(one objective per file), `networks`, `data`, `device`, `atomic` (atomic file writes).
+(one objective per file), `networks`, `data`, `device`, `atomic` (atomic file writes), and the saved-model
+format that crl's models share: `model_files` (JSON and safetensors bytes, `ModelFileError`), `manifest`
+(the files of one model tied by their hashes), `model_folder` (read through the manifest, save without
+destroying a user's files).
 """
 from __future__ import annotations
 
 from encoders.model import Encoder, load
+from encoders.model_files import ModelFileError
 from encoders.objectives import OBJECTIVES
 from encoders.refine import refine_decoder
 from encoders.training import train
 
-__all__ = ["train", "load", "refine_decoder", "Encoder", "OBJECTIVES"]
+__all__ = ["train", "load", "refine_decoder", "Encoder", "ModelFileError", "OBJECTIVES"]

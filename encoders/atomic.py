@@ -51,7 +51,9 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a fresh temporary folder beside `path`; on success it replaces `path` whole.
 
     An existing folder at `path` is moved aside first and removed only after the new one
-    is in place, so a failure at any point leaves the old folder intact.
+    is in place; when the new one cannot be put in place, the old one is moved back, so a
+    failure at any point leaves the old folder at `path`. The caller decides what may be
+    replaced (`encoders.model_folder.check_target` for saved models).
     """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +64,12 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=final.parent))
             os.replace(final, old / "previous")
-            os.replace(tmp, final)
+            try:
+                os.replace(tmp, final)
+            except BaseException:
+                os.replace(old / "previous", final)
+                shutil.rmtree(old, ignore_errors=True)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, final)

@@ -1,30 +1,40 @@
 """The trained encoder: encode/decode numpy images, score held-out data, save to and load from a folder.
 
-A saved encoder is a folder with `weights.pt` (torch state_dict), `config.json` (everything
-needed to rebuild the networks: objective and its options, sizes, label encoding) and
-`history.json` (the training log); `encoders.load(folder)` needs nothing else.
+A saved encoder is a folder with `weights.safetensors` (the networks' state dict), `config.json`
+(everything needed to rebuild the networks: objective and its options, sizes, label encoding),
+`history.json` (the training log) and `manifest.json` (format, schema, each file's sha256:
+`encoders.manifest`); `encoders.load(folder)` needs nothing else and runs no stored code. Folders
+of older crl versions (`weights.pt`) are refused, not converted (`encoders.model_folder`).
 """
 from __future__ import annotations
 
-import json
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import torch
 from torch import nn
 
-from encoders.atomic import atomic_directory
 from encoders.data import check_images, iter_batches
 from encoders.device import resolve_device
+from encoders.manifest import FolderFormat, seal, unseal
+from encoders.model_files import ModelFileError, check_tensors, json_bytes, parse_json, parse_tensors, tensor_bytes
+from encoders.model_folder import read_folder, write_folder
 from encoders.networks import VAE
-from encoders.objectives import get_objective
+from encoders.objectives import OBJECTIVES, get_objective
 from encoders.objectives.base import Objective, gaussian_kl, sample_gaussian
 from encoders.objectives.causal_vae import CausalVAE
 from encoders.objectives.group_vae import GroupVAE, pair_terms
 from encoders.objectives.supervision import LabelRegulariser, LabelSpec
 
-FORMAT = "crl-encoder"
+FORMAT = FolderFormat(
+    name="crl-encoder", noun="encoder", schema=1, legacy_marker="weights.pt",
+    legacy_files=("weights.pt", "config.json", "history.json"), cosmetic=("history.json",),
+    legacy_remedy="Train the encoder again with this crl and save it; to use the folder as it is, install the crl "
+                  "version that wrote it.")
+_POSITIVE = ("latent_dim", "resolution", "channels")  # config fields that size the networks
 EVAL_BATCH = 256
 
 
@@ -237,22 +247,27 @@ class Encoder:
             total += float(terms["recon"]) * a.shape[0]
         return total / x1.shape[0]
 
-    def save(self, path: str | Path) -> None:
-        """Write the encoder to folder `path` atomically: weights.pt, config.json and history.json.
+    def save(self, path: str | Path, overwrite: bool = False) -> None:
+        """Write the encoder to folder `path`, whole or not at all (see the module docstring for its files).
 
         Parameters
         ----------
         path : str or Path
-            The folder; an existing one is replaced whole, and only once the new one is complete.
+            The folder. An encoder saved there before is replaced; any other folder with files, or a file, is
+            refused (`encoders.model_folder.check_target`).
+        overwrite : bool
+            Also replace another kind of saved model, or an encoder saved by an older crl.
         """
-        with atomic_directory(path) as tmp:
-            torch.save(self.modules.state_dict(), tmp / "weights.pt")
-            (tmp / "config.json").write_text(json.dumps({"format": FORMAT, **self.config}, indent=2))
-            (tmp / "history.json").write_text(json.dumps(self.history))
+        write_folder(path, self.to_files(), FORMAT, overwrite)
+
+    def to_files(self) -> dict[str, bytes]:
+        """The saved encoder's files, manifest included: relative name -> bytes (what `save` writes)."""
+        return seal({"weights.safetensors": tensor_bytes(self.modules.state_dict()),
+                     "config.json": json_bytes(self.config), "history.json": json_bytes(self.history)}, FORMAT)
 
 
 def load(path: str | Path, device: str = "auto") -> Encoder:
-    """Load an encoder saved with `Encoder.save`, on any device (loading runs no stored code).
+    """Load an encoder saved with `Encoder.save`, on any device; loading runs no stored code.
 
     Parameters
     ----------
@@ -267,22 +282,77 @@ def load(path: str | Path, device: str = "auto") -> Encoder:
 
     Raises
     ------
-    ValueError
-        When the folder is not a saved encoder.
+    ModelFileError
+        A ValueError naming the file and the remedy, when the folder holds no encoder of this crl or a file
+        fails its check.
     """
-    folder = Path(path)
-    config_file, weights_file = folder / "config.json", folder / "weights.pt"
-    if not folder.is_dir() or not config_file.is_file() or not weights_file.is_file():
-        raise ValueError(f"path {str(folder)!r} is not a saved encoder (needs config.json and weights.pt)")
+    return _build(read_folder(path, FORMAT), device, str(path))
+
+
+def encoder_from_files(files: Mapping[str, bytes], device: str = "auto", where: str = "encoder") -> Encoder:
+    """The encoder whose files (`Encoder.to_files`, e.g. read from a bigger model's folder) are `files`.
+
+    Parameters
+    ----------
+    files : dict
+        Relative name -> bytes, manifest included; checked against the manifest first.
+    device : str
+        As for `load`.
+    where : str
+        Where the files came from, for messages.
+
+    Returns
+    -------
+    Encoder
+    """
+    return _build(unseal(files.keys(), files.__getitem__, FORMAT, where), device, where)
+
+
+def _build(files: Mapping[str, bytes], device: str, where: str) -> Encoder:
+    """The encoder of checked files: config and weights shapes checked before the networks take them."""
+    for name in ("config.json", "weights.safetensors"):
+        if name not in files:
+            raise ModelFileError(f"{where!r} is not a saved encoder: its manifest lists no {name}")
+    config = _config(files["config.json"], f"{where}/config.json")
     try:
-        config = json.loads(config_file.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"path {str(folder)!r}: config.json is not valid JSON ({err})") from None
-    if not isinstance(config, dict) or config.pop("format", None) != FORMAT:
-        raise ValueError(f"path {str(folder)!r} is not a saved encoder (config.json lacks format={FORMAT!r})")
-    dev = resolve_device(device)
-    modules = build_modules(config)
-    modules.load_state_dict(torch.load(weights_file, map_location=dev, weights_only=True))
-    history_file = folder / "history.json"
-    history = json.loads(history_file.read_text()) if history_file.is_file() else []
-    return Encoder(modules, config, history, dev)
+        modules = build_modules(config)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ModelFileError(f"{where}/config.json describes networks that cannot be built ({err!r})") from None
+    weights = parse_tensors(files["weights.safetensors"], f"{where}/weights.safetensors", "torch")
+    sizes = ", ".join(f"{field}={config[field]}" for field in _POSITIVE)
+    check_tensors(modules.state_dict(), weights, f"{where}/weights.safetensors", f"config.json ({sizes})")
+    modules.load_state_dict(weights)
+    return Encoder(modules, config, _history(files.get("history.json"), f"{where}/history.json"), resolve_device(device))
+
+
+def _config(data: bytes, name: str) -> dict:
+    """The config in config.json, with the fields that build the networks checked."""
+    config = parse_json(data, name)
+    if not isinstance(config, dict):
+        raise ModelFileError(f"{name} must hold a JSON object")
+    problems = [f"{key!r} must be a positive integer" for key in _POSITIVE
+                if not (isinstance(config.get(key), int) and config[key] > 0)]
+    if not (isinstance(config.get("objective"), str) and config["objective"] in OBJECTIVES):
+        problems.append(f"'objective' must be one of {sorted(OBJECTIVES)}")
+    if not isinstance(config.get("objective_options"), dict):
+        problems.append("'objective_options' must be an object")
+    if config.get("labels") is not None and not isinstance(config["labels"], dict):
+        problems.append("'labels' must be an object or null")
+    if problems:
+        raise ModelFileError(f"{name}: field {'; field '.join(problems)}")
+    return config
+
+
+def _history(data: bytes | None, name: str) -> list[dict[str, Any]]:
+    """The training log; an unreadable one (it only records the training) warns and reads as empty."""
+    if data is None:
+        return []
+    try:
+        history = parse_json(data, name)
+    except ModelFileError as err:
+        history = err
+    if isinstance(history, list):
+        return history
+    warnings.warn(f"{name} is not a list of training log entries ({history}); the encoder loads without its history",
+                  UserWarning, stacklevel=4)
+    return []

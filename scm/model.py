@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from scm import model_state
 from scm.device import choose_device
 from scm.graph import validate_dag
 from scm.interventions import Shift, Soft, as_intervention
@@ -61,6 +62,8 @@ class SCM(BaseEstimator):
         MLP training (see `scm.mechanisms.mlp`).
     holdout, margin : float
         "auto" selection (see `scm.mechanisms.selection`).
+
+    A fitted model is saved without pickle as JSON values and arrays: `to_state` / `from_state` (`scm.model_state`).
     """
 
     def __init__(self, graph: nx.DiGraph, mechanisms: str | Mapping[Hashable, str] = "linear", *, seed: int = 0,
@@ -145,6 +148,9 @@ class SCM(BaseEstimator):
         model.mechanisms_ = {node: mechanisms[node] for node in model.order_}
         model.selection_scores_ = {}
         return model
+
+    to_state = model_state.to_state  # (state, arrays): JSON values and numpy arrays, saved without pickle
+    from_state = classmethod(model_state.from_state)
 
     def _mlp_options(self) -> dict[str, Any]:
         return {key: getattr(self, key) for key in _MLP_KEYS}

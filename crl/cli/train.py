@@ -35,7 +35,10 @@ def register(subparsers) -> None:
         description="Generate a scene's images, pairs and labels, fit a CausalModel (encoder, concepts, graph, SCM) and save it.",
     )
     add_training_options(parser, n_images=20_000, n_pairs=10_000, n_labels=100, steps=20_000, resolution=64)
-    parser.add_argument("--out", type=Path, required=True, help="folder to save the model in")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="folder to save the model in: new, empty, or a model saved there before")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="also replace another kind of saved model there (never a folder with other files)")
     parser.set_defaults(func=run)
 
 
@@ -64,11 +67,13 @@ def build_model(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from crl.model_io import check_save_path
     from crl.scene_data import fit_on_scene
 
+    check_save_path(args.out, args.overwrite)  # before the training, not after it
     scene, data, model = build_model(args)
     fit_on_scene(model, data)
-    model.save(args.out)
+    model.save(args.out, overwrite=args.overwrite)
     edges = ", ".join(f"{u}->{v}" for u, v in model.graph.edges) or "none"
     print(f"trained on {args.scene}: concepts {model.concept_names}; edges {edges}; saved to {args.out}")
     return 0

@@ -6,13 +6,15 @@ codes) classified. The training factors are drawn independently and uniformly ov
 factor's range, not from the scene's causal model: interventions and counterfactuals break
 the observational correlations (a shadow that no longer follows the light), and an oracle
 trained on observational images learns to read one factor from its causes instead. Trained oracles are cached
-on disk, keyed by the scene and the options.
+on disk, keyed by the scene and the options, as folders of `weights.safetensors`, `oracle.json` and the
+manifest that ties them (`encoders.manifest`); loading one runs no stored code.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -23,12 +25,18 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from encoders.atomic import atomic_directory
 from encoders.device import resolve_device
+from encoders.manifest import MANIFEST, FolderFormat, seal
+from encoders.model_files import DAMAGED, ModelFileError, check_tensors, json_bytes, parse_json, parse_tensors, tensor_bytes
+from encoders.model_folder import read_folder, write_folder
 
 VERSION = 2  # bump when the network or the training changes, so cached oracles are retrained
 SHIPPED = Path(__file__).parent / "shipped_oracles"
 DEFAULTS: dict[str, Any] = {"n": 4000, "steps": 1500, "batch_size": 64, "lr": 1e-3, "seed": 0, "n_holdout": 500}
+FORMAT = FolderFormat(name="crl.evaluation.Oracle", noun="oracle", schema=1, legacy_marker="weights.pt",
+                      legacy_files=("weights.pt", "oracle.json"),
+                      legacy_remedy="Delete the folder; `load_or_train` trains the oracle again.")
+_META = {"version": int, "specs": list, "means": dict, "stds": dict, "shape": list, "options": dict, "holdout_score": dict}
 
 
 def _specs(scene: Any) -> list[dict[str, Any]]:
@@ -189,24 +197,52 @@ class Oracle:
         return pd.Series(scores, name="score")
 
     # --- persistence ------------------------------------------------------------------
-    def save(self, folder: str | os.PathLike) -> None:
-        """Write weights.pt and oracle.json into `folder`, atomically as a whole."""
-        with atomic_directory(folder) as tmp:
-            torch.save(self.net.state_dict(), tmp / "weights.pt")
-            meta = {"version": VERSION, "specs": self.specs, "means": self.means, "stds": self.stds,
-                    "shape": list(self.shape), "options": self.options, "holdout_score": self.holdout_score}
-            (tmp / "oracle.json").write_text(json.dumps(meta, indent=2))
+    def save(self, folder: str | os.PathLike, overwrite: bool = False) -> None:
+        """Write weights.safetensors, oracle.json and manifest.json into `folder`, whole or not at all.
+
+        Parameters
+        ----------
+        folder : str or PathLike
+            An oracle saved there before is replaced; a file, or a folder with other files, is refused
+            (`encoders.model_folder.check_target`).
+        overwrite : bool
+            Also replace another kind of saved model, or an oracle saved by an older crl.
+        """
+        meta = {"version": VERSION, "specs": self.specs, "means": self.means, "stds": self.stds,
+                "shape": list(self.shape), "options": self.options, "holdout_score": self.holdout_score}
+        files = {"weights.safetensors": tensor_bytes(self.net.state_dict()), "oracle.json": json_bytes(meta)}
+        write_folder(folder, seal(files, FORMAT), FORMAT, overwrite)
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> Oracle:
-        """Load an oracle written by `save`."""
-        folder = Path(folder)
-        meta = json.loads((folder / "oracle.json").read_text())
-        n_out = sum(1 if s["kind"] == "continuous" else len(s["categories"]) for s in meta["specs"])
-        net = _Net(tuple(meta["shape"]), n_out)
-        net.load_state_dict(torch.load(folder / "weights.pt", map_location="cpu", weights_only=True))
+        """Load an oracle written by `save`; a folder that holds none, or a damaged one, raises
+        `crl.exceptions.ModelFileError` naming the file and the remedy."""
+        files = read_folder(folder, FORMAT)
+        meta = _meta(files, f"{folder}/oracle.json")
+        try:
+            n_out = sum(1 if s["kind"] == "continuous" else len(s["categories"]) for s in meta["specs"])
+            net = _Net(tuple(meta["shape"]), n_out)
+        except (KeyError, TypeError, ValueError, RuntimeError) as err:
+            raise ModelFileError(f"{folder}/oracle.json: fields 'specs' and 'shape' describe no network ({err!r}); "
+                                 f"{DAMAGED}") from None
+        name = f"{folder}/weights.safetensors"
+        weights = parse_tensors(files.get("weights.safetensors", b""), name, "torch")
+        check_tensors(net.state_dict(), weights, name, f"oracle.json (shape={meta['shape']}, {n_out} outputs)")
+        net.load_state_dict(weights)
         return cls(net, meta["specs"], meta["means"], meta["stds"], tuple(meta["shape"]), meta["options"],
                    meta["holdout_score"])
+
+
+def _meta(files: Mapping[str, bytes], name: str) -> dict[str, Any]:
+    """oracle.json's fields, each of its JSON type, written by this `VERSION` of the oracle."""
+    meta = parse_json(files.get("oracle.json", b"null"), name)
+    wrong = [key for key, kind in _META.items() if not isinstance(meta, dict) or not isinstance(meta.get(key), kind)]
+    if wrong:
+        raise ModelFileError(f"{name}: field(s) {wrong} missing or of the wrong type; {DAMAGED}")
+    if meta["version"] != VERSION:
+        raise ModelFileError(f"{name}: field 'version' is {meta['version']}, this crl's oracle is version {VERSION}; "
+                             "delete the folder and `load_or_train` trains it again")
+    return meta
 
 
 def cache_key(scene: Any, **options: Any) -> str:
@@ -239,8 +275,8 @@ def load_or_train(scene: Any, cache_dir: str | os.PathLike | None = None, device
     name = f"{getattr(scene, 'name', type(scene).__name__)}-{cache_key(scene, **options)}"
     folder = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / name
     for candidate in (SHIPPED / name, folder):
-        if (candidate / "oracle.json").exists():
+        if (candidate / MANIFEST).exists():
             return Oracle.load(candidate)
     oracle = Oracle.fit(scene, device=device, progress=progress, **options)
-    oracle.save(folder)
+    oracle.save(folder, overwrite=True)  # replaces an oracle an older crl cached there (with pickle)
     return oracle

@@ -25,7 +25,7 @@ def test_load_or_train_trains_once_then_loads_from_cache(scene, tmp_path, monkey
     monkeypatch.setenv("CRL_CACHE_DIR", str(tmp_path))
     first = load_or_train(scene, steps=3, n=64, n_holdout=16, device="cpu", progress=False)
     folders = list((tmp_path / "oracles").iterdir())
-    assert len(folders) == 1 and (folders[0] / "weights.pt").is_file()
+    assert len(folders) == 1 and (folders[0] / "weights.safetensors").is_file()
 
     def refuse(*args, **kwargs):
         raise AssertionError("a cached oracle should have been loaded")
@@ -52,3 +52,15 @@ def test_bad_options_and_images_are_rejected(scene, oracle):
         Oracle.fit(scene, steps=0)
     with pytest.raises(ValueError, match=r"uint8 of shape \(N >= 1, 16, 16, 3\)"):
         oracle.read(np.zeros((2, 8, 8, 3), np.uint8))
+
+
+@pytest.mark.parametrize("folder", sorted(oracle_module.SHIPPED.iterdir()), ids=lambda p: p.name)
+def test_each_shipped_oracle_matches_its_scene_as_drawn_today(folder):
+    """A scene whose drawing changed gets a new cache key, and the shipped oracle would silently stop serving it."""
+    import crl
+
+    shipped = Oracle.load(folder)
+    name = folder.name.rsplit("-", 1)[0]
+    scene = crl.scenes.load(name, resolution=shipped.shape[0])
+    assert f"{name}-{oracle_module.cache_key(scene)}" == folder.name
+    assert min(shipped.score(scene.sample(200, seed=11)).values) > 0.9

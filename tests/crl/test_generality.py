@@ -1,0 +1,88 @@
+"""The generality suite (benchmarks/generality.py): its rows hold what they promise, and its spread is right."""
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from crl.evaluation.generality import distribution, edge_changes
+
+
+def _load_benchmark():
+    """benchmarks/generality.py by its path: `benchmarks` is not a package on pytest's path."""
+    spec = importlib.util.spec_from_file_location("generality_benchmark",
+                                                  Path(__file__).resolve().parents[2] / "benchmarks" / "generality.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_benchmark()
+HELD_OUT, ROW_COLUMNS, TUNING, Settings = bench.HELD_OUT, bench.ROW_COLUMNS, bench.TUNING, bench.Settings
+graph_kind, parse_scenes, read_rows, run_scene, write_rows = (bench.graph_kind, bench.parse_scenes, bench.read_rows,
+                                                              bench.run_scene, bench.write_rows)
+
+
+def test_distribution_on_hand_made_rows():
+    nan = float("nan")
+    rows = [{"shd": 0, "cf_intervened": 0.1, "cf_descendants": nan, "cf_nondescendants": 0.0},
+            {"shd": 1, "cf_intervened": 0.2, "cf_descendants": nan, "cf_nondescendants": 0.0},
+            {"shd": 2, "cf_intervened": nan, "cf_descendants": None, "cf_nondescendants": 0.0},
+            {"shd": 0, "cf_intervened": 0.4, "cf_descendants": nan, "cf_nondescendants": 0.0},
+            {"shd": 5, "cf_intervened": 0.3, "cf_descendants": nan, "cf_nondescendants": 1.0}]
+    out = distribution(rows)
+    assert out["scenes"] == 5
+    assert out["shd_median"] == 1 and out["shd_p90"] == pytest.approx(3.8)  # 2 + 0.6 * (5 - 2)
+    assert out["share_shd_0"] == pytest.approx(0.4) and out["share_shd_le_1"] == pytest.approx(0.6)
+    assert out["cf_intervened_median"] == pytest.approx(0.25)  # the NaN row is left out
+    assert out["cf_intervened_p90"] == pytest.approx(0.37)
+    assert math.isnan(out["cf_descendants_median"]) and math.isnan(out["cf_descendants_p90"])
+    assert out["cf_nondescendants_median"] == 0 and out["cf_nondescendants_p90"] == pytest.approx(0.6)
+
+
+def test_edge_changes_names_each_mistake():
+    true = nx.DiGraph([("a", "b"), ("b", "c")])
+    learned = nx.DiGraph([("b", "a"), ("a", "c"), ("d", "c")])
+    true.add_node("d")
+    assert edge_changes(true, learned) == {"extra": ["a->c", "d->c"], "extra_from_roots": ["a->c", "d->c"],
+                                           "reversed": ["b->a"], "missing": ["b->c"]}
+
+
+def test_scene_lists_are_fixed_disjoint_and_mix_graph_kinds():
+    assert len(HELD_OUT) >= 30 and not set(TUNING) & set(HELD_OUT)
+    assert {graph_kind(s) for s in HELD_OUT} == {"er", "scale-free"} == {graph_kind(s) for s in TUNING}
+    assert parse_scenes("held-out") == list(HELD_OUT) and parse_scenes("3,17") == [3, 17]
+    with pytest.raises(Exception, match="seeds"):
+        parse_scenes("3,x")
+
+
+def test_json_rows_resume_only_under_the_same_settings(tmp_path):
+    path, settings = tmp_path / "rows.json", Settings(resolution=32)
+    assert read_rows(path, settings) == []
+    write_rows(path, settings, [{"seed": 3, "shd": 1}])
+    assert read_rows(path, settings) == [{"seed": 3, "shd": 1}]
+    with pytest.raises(SystemExit, match="other settings"):
+        read_rows(path, Settings(resolution=64))
+
+
+@pytest.mark.slow
+def test_rows_of_two_small_random_scenes(tmp_path, one_thread):
+    settings = Settings(resolution=32, n_images=1_000, n_pairs=1_000, n_labels=100, steps=150, eval_n=100,
+                        oracle_n=400, oracle_steps=80)
+    rows = [run_scene(seed, settings, oracle_cache=str(tmp_path)) for seed in (1, 4)]  # K=2 scale-free, K=3 er
+    assert {row["graph"] for row in rows} == {"er", "scale-free"}
+    for row in rows:
+        assert set(ROW_COLUMNS) <= set(row)
+        k = row["K"]
+        assert isinstance(row["shd"], int) and 0 <= row["shd_measured"] <= row["shd"] <= k * (k - 1) // 2
+        assert isinstance(row["sid"], int) and 0 <= row["sid"] <= k * (k - 1)
+        assert np.isfinite(row["cf_intervened"]) and row["cf_intervened"] >= 0
+        assert set(row["readback"]) == set(row["concept_fit"]) and row["readback_min"] == min(row["readback"].values())
+        assert row["fit_s"] > 0 and row["eval_s"] > 0
+    assert distribution(rows)["scenes"] == 2
