@@ -11,7 +11,6 @@ image's nuisance latents.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +24,10 @@ from crl.exceptions import NotFittedError
 from crl.model_io import check_labels, check_pairs, check_settings, read_model_folder, write_model_folder
 from crl.notes import ModelNotes, model_notes_of
 from crl.protocols import EncoderLike
-from crl.queries import resolve_do
+from crl.queries import QueryResult, resolve_do
 from crl.thresholds import LABEL_HOLDOUT
 from encoders.data import check_images
 from encoders.refine import refine_decoder
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    """Images (uint8, N x H x W x C) and the latent table they were decoded from."""
-
-    images: np.ndarray
-    latents: pd.DataFrame
 
 
 class CausalModel(BaseEstimator):
@@ -56,8 +47,14 @@ class CausalModel(BaseEstimator):
         "auto" (pairs when given, else "pc"), "pairs", or any `scm.discover` method.
     mechanisms : str
         Structural equations per concept: "auto" (linear or MLP per node by held-out fit), "linear", "mlp".
-    steps, batch_size, lr : int, int, float
-        Encoder training (20,000 steps of batch 64 at lr 1e-4 by default).
+    steps : int or "auto"
+        Encoder training steps. "auto": 20,000 on a GPU; on a CPU what fits ten minutes with the decoder refit
+        at the speed of the first steps (600 to 20,000; `encoders.budget`). Pass an int to repeat a run exactly.
+    time_budget : float, optional
+        Seconds for encoder training and decoder refit: the steps are cut to what fits. A run the first steps show
+        will take over half an hour is warned about. The steps chosen are `steps_` and the notes' ``training``.
+    batch_size, lr : int, float
+        Encoder training's batch (64) and Adam's learning rate (1e-4), as in disentanglement_lib.
     decoder_steps : int, optional
         Steps refitting the decoder to the posterior means after training, so that queries, which decode
         means, move what their concepts say (`encoders.refine`); None is half of `steps`, 0 turns it off.
@@ -96,7 +93,9 @@ class CausalModel(BaseEstimator):
     seed : int
         Seed of every random step.
     checkpoint_dir : str, optional
-        Where encoder training saves checkpoints and resumes from them.
+        Where encoder training checkpoints (every `checkpoint_every` steps, at its end and on Ctrl-C) and resumes.
+    checkpoint_every : int
+        Steps between checkpoints.
     progress : bool
         Show progress bars.
 
@@ -113,37 +112,20 @@ class CausalModel(BaseEstimator):
         Nuisance latents of the training images, resampled by the queries.
     """
 
-    def __init__(
-        self,
-        encoder: str = "auto",
-        latent_dim: int = 10,
-        discovery: str = "auto",
-        mechanisms: str = "auto",
-        *,
-        steps: int = 20_000,
-        batch_size: int = 64,
-        lr: float = 1e-4,
-        decoder_steps: int | None = None,
-        knowledge: Mapping[str, Any] | None = None,
-        orient: str = "extension",
-        bootstrap: int = 20,
-        include_nuisance: bool = False,
-        keep_undecided: bool = False,
-        supervise_labels: bool = True,
-        label_kinds: Mapping[str, str] | None = None,
-        label_holdout: float = LABEL_HOLDOUT,
-        encoder_options: Mapping[str, Any] | None = None,
-        discovery_options: Mapping[str, Any] | None = None,
-        device: str = "auto",
-        seed: int = 0,
-        checkpoint_dir: str | None = None,
-        progress: bool = True,
-    ):
+    def __init__(self, encoder: str = "auto", latent_dim: int = 10, discovery: str = "auto", mechanisms: str = "auto", *,
+                 steps: int | str = "auto", time_budget: float | None = None, batch_size: int = 64, lr: float = 1e-4,
+                 decoder_steps: int | None = None, knowledge: Mapping[str, Any] | None = None, orient: str = "extension",
+                 bootstrap: int = 20, include_nuisance: bool = False, keep_undecided: bool = False,
+                 supervise_labels: bool = True, label_kinds: Mapping[str, str] | None = None,
+                 label_holdout: float = LABEL_HOLDOUT, encoder_options: Mapping[str, Any] | None = None,
+                 discovery_options: Mapping[str, Any] | None = None, device: str = "auto", seed: int = 0,
+                 checkpoint_dir: str | None = None, checkpoint_every: int = 1000, progress: bool = True):
         self.encoder = encoder
         self.latent_dim = latent_dim
         self.discovery = discovery
         self.mechanisms = mechanisms
         self.steps = steps
+        self.time_budget = time_budget
         self.batch_size = batch_size
         self.lr = lr
         self.decoder_steps = decoder_steps
@@ -160,11 +142,12 @@ class CausalModel(BaseEstimator):
         self.device = device
         self.seed = seed
         self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
         self.progress = progress
 
     # ------------------------------------------------------------------ fit
     def fit(self, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarray] | None = None,
-            labels: pd.DataFrame | None = None) -> CausalModel:
+            labels: pd.DataFrame | None = None, resume: bool | str = "auto") -> CausalModel:
         """Learn the encoder, the concepts, the graph and the structural equations from images.
 
         Parameters
@@ -175,6 +158,9 @@ class CausalModel(BaseEstimator):
             (x1, x2): images that differ in a few factors, for weak supervision and the pair route.
         labels : DataFrame, optional
             A few labelled images: one column per concept, indexed by image row.
+        resume : bool or "auto"
+            With `checkpoint_dir`: "auto" continues a checkpoint of this data and config, True requires one, False
+            starts afresh; the result is the uninterrupted run's (`encoders.train`).
 
         Returns
         -------
@@ -190,15 +176,13 @@ class CausalModel(BaseEstimator):
         check_settings(self.get_params(), objective, pairs, labels)
 
         split = pipeline.split_labels(labels, self.label_holdout, self.seed)
-        encoder = pipeline.train_encoder(
-            objective, images, pairs=pairs, labels=split.train if self.supervise_labels else None,
-            label_kinds=self.label_kinds, latent_dim=self.latent_dim, steps=self.steps, batch_size=self.batch_size,
-            lr=self.lr, seed=self.seed, device=self.device, checkpoint_dir=self.checkpoint_dir, progress=self.progress,
-            **dict(self.encoder_options or {}))
+        encoder = pipeline.train_encoder(objective, images, pairs=pairs, labels=split.train if self.supervise_labels
+                                         else None, label_kinds=self.label_kinds, resume=resume,
+                                         **pipeline.training_settings(self.get_params()))
         encoded = pipeline.encode(encoder, images, pairs)
-        refine_decoder(encoder, images, steps=self.steps // 2 if self.decoder_steps is None else self.decoder_steps,
-                       batch_size=self.batch_size, lr=self.lr, seed=self.seed, progress=self.progress,
-                       means=encoded.images)
+        training = pipeline.training_notes(encoder)
+        refine_decoder(encoder, images, steps=training["decoder_steps"], batch_size=self.batch_size, lr=self.lr,
+                       seed=self.seed, progress=self.progress, means=encoded.images)
         calibrated = pipeline.calibrate(encoder, encoded, split, label_kinds=self.label_kinds,
                                         include_nuisance=self.include_nuisance)
         graph = pipeline.discover(calibrated, knowledge=self.knowledge, discovery=self.discovery,
@@ -209,7 +193,7 @@ class CausalModel(BaseEstimator):
         mechanisms = pipeline.fit_mechanisms(dag, calibrated.concept_table, mechanisms=self.mechanisms,
                                              categorical=categorical, seed=self.seed, device=self.device)
         readback = pipeline.check_readback(encoder, calibrated, seed=self.seed)
-        graph.graph["notes"] = ModelNotes.extending(model_notes_of(graph), readback=readback)
+        graph.graph["notes"] = ModelNotes.extending(model_notes_of(graph), readback=readback, training=training)
         return self._set_fitted(encoder, calibrated, graph, dag, mechanisms)
 
     @classmethod
@@ -264,6 +248,11 @@ class CausalModel(BaseEstimator):
         """What discovery and the concept checks learned about `graph` (`crl.notes.ModelNotes`)."""
         self._check_fitted()
         return model_notes_of(self.graph_)
+
+    @property
+    def steps_(self) -> int | None:
+        """The steps the encoder trained in `fit` ("auto" and `time_budget` settled; None for a user's encoder)."""
+        return self.notes.training.get("steps")
 
     @property
     def concept_names(self) -> list[str]:

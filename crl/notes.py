@@ -41,6 +41,10 @@ class ModelNotes(DiscoveryNotes):
     readback : dict
         Per concept, the share of an asked change its decoded images carry (`crl.readback`); under
         `crl.thresholds.MIN_CARRIED`, do() on it alone barely changes the images.
+    training : dict
+        How long the encoder trained and why (`encoders.budget.TrainingPlan`): ``steps``, ``rule`` ("asked",
+        "auto: GPU", "auto: CPU budget", "time_budget", "checkpoint"), ``seconds_per_step`` as measured,
+        ``decoder_steps`` and ``estimated_seconds``. Empty for a user's encoder.
 
     The unmeasured and read-through concepts are also listed, with their reasons, in ``left_out``:
     they stay in the graph as nodes without edges (except those background knowledge requires).
@@ -52,6 +56,7 @@ class ModelNotes(DiscoveryNotes):
     unmeasured: list[str] = field(default_factory=list)
     read_through: dict[str, dict[str, Any]] = field(default_factory=dict)
     readback: dict[str, float] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def extending(cls, notes: DiscoveryNotes, **values: Any) -> ModelNotes:

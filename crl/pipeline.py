@@ -38,9 +38,9 @@ from crl.thresholds import MIN_CONCEPT_FIT, MIN_HELD_OUT, READBACK_IMAGES
 if TYPE_CHECKING:
     from encoders.model import Encoder
 
-__all__ = ["LabelSplit", "Encoded", "HeldOut", "ConceptChecks", "Calibrated", "split_labels", "train_encoder", "encode",
-           "calibrate", "measure_concepts", "discover", "check_read_through", "orient", "fit_mechanisms",
-           "check_readback"]
+__all__ = ["LabelSplit", "Encoded", "HeldOut", "ConceptChecks", "Calibrated", "split_labels", "train_encoder",
+           "training_settings", "training_notes", "encode", "calibrate", "measure_concepts", "discover",
+           "check_read_through", "orient", "fit_mechanisms", "check_readback"]
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def train_encoder(objective: str, images: np.ndarray, *, pairs: tuple[np.ndarray
     label_kinds : dict, optional
         {"name": "categorical" | "continuous"} overriding the encoder's rule.
     **settings
-        `encoders.train`'s settings: latent_dim, steps, batch_size, lr, seed, device, checkpoint_dir, progress, ...
+        `encoders.train`'s settings (`training_settings`): latent_dim, steps, batch_size, checkpoint_dir, resume, ...
 
     Returns
     -------
@@ -127,6 +127,35 @@ def train_encoder(objective: str, images: np.ndarray, *, pairs: tuple[np.ndarray
 
     return encoders.train(objective, images, pairs=pairs, labels=labels,
                           label_kinds=dict(label_kinds) if label_kinds and labels is not None else None, **settings)
+
+
+def training_settings(params: Mapping[str, Any]) -> dict[str, Any]:
+    """`encoders.train`'s settings from a CausalModel's parameters (`get_params()`); `encoder_options` win.
+
+    Parameters
+    ----------
+    params : dict
+        The model's constructor arguments.
+
+    Returns
+    -------
+    dict
+        latent_dim, steps, time_budget, batch_size, lr, seed, device, checkpoint_dir, checkpoint_every, progress,
+        and refit_steps (the decoder refit the fit runs next, which the time estimate counts).
+    """
+    names = ("latent_dim", "steps", "time_budget", "batch_size", "lr", "seed", "device", "checkpoint_dir",
+             "checkpoint_every", "progress")
+    refit = "half" if params["decoder_steps"] is None else params["decoder_steps"]
+    return {**{name: params[name] for name in names}, "refit_steps": refit, **dict(params["encoder_options"] or {})}
+
+
+def training_notes(encoder: Encoder) -> dict[str, Any]:
+    """What `ModelNotes.training` records of a trained encoder's `plan`: steps, how chosen, measured speed."""
+    plan = encoder.plan
+    if plan is None:
+        return {}
+    return {"steps": plan.steps, "rule": plan.rule, "seconds_per_step": plan.seconds_per_step,
+            "decoder_steps": plan.refit_steps, "estimated_seconds": plan.estimated_seconds}
 
 
 def encode(encoder: EncoderLike, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarray] | None = None) -> Encoded:

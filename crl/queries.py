@@ -1,15 +1,25 @@
-"""A do() dict checked against a model's concepts before the structural equations see it."""
+"""A do() dict checked against a model's concepts before the structural equations see it, and what a query returns."""
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from crl.concepts import ConceptMap
 from crl.notes import ModelNotes
 from scm.interventions import Shift, Soft, as_intervention
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Images (uint8, N x H x W x C) and the latent table they were decoded from."""
+
+    images: np.ndarray
+    latents: pd.DataFrame
 
 
 def resolve_do(do: Mapping[str, Any], concepts: ConceptMap, notes: ModelNotes, strict: bool = False) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def scene_training_data(
     return SceneData(sample, pairs, labels)
 
 
-def fit_on_scene(model: CausalModel, data: SceneData) -> CausalModel:
+def fit_on_scene(model: CausalModel, data: SceneData, resume: bool | str = "auto") -> CausalModel:
     """Fit `model` on scene data; the pairs' ground truth stays unseen (only their images are passed).
 
     Parameters
@@ -69,6 +69,8 @@ def fit_on_scene(model: CausalModel, data: SceneData) -> CausalModel:
     model : CausalModel
         Unfitted (or to refit).
     data : SceneData
+    resume : bool or "auto"
+        As for `CausalModel.fit`.
 
     Returns
     -------
@@ -76,4 +78,4 @@ def fit_on_scene(model: CausalModel, data: SceneData) -> CausalModel:
         `model`, fitted.
     """
     pairs = (data.pairs.x1, data.pairs.x2) if data.pairs is not None else None
-    return model.fit(data.sample.images, pairs=pairs, labels=data.labels)
+    return model.fit(data.sample.images, pairs=pairs, labels=data.labels, resume=resume)

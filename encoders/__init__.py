@@ -17,7 +17,9 @@ What each setting identifies (docs/identifiability.md):
 
 Modules: `training` (train: argument checks, the step, the loop), `feed` (batches on the device),
 `fitting` (seeded batches, Adam, the step and progress bar that train and refine_decoder share),
-`checkpoint` (loss log, atomic save and resume), `model` (Encoder, load), `refine`, `objectives/`
+`budget` (the first steps timed: "auto" steps, time budgets, the long-run warning), `checkpoint`
+(loss log, atomic save and resume of the training it belongs to: `fingerprint` of its data),
+`interrupt` (Ctrl-C checkpoints and says how to resume), `model` (Encoder, load), `refine`, `objectives/`
 (one objective per file), `networks`, `data`, `device`, `atomic` (atomic file writes), and the saved-model
 format that crl's models share: `model_files` (JSON and safetensors bytes, `ModelFileError`), `manifest`
 (the files of one model tied by their hashes), `model_folder` (read through the manifest, save without
@@ -25,10 +27,14 @@ destroying a user's files).
 """
 from __future__ import annotations
 
+from encoders.budget import TrainingPlan
+from encoders.checkpoint import CheckpointError
+from encoders.interrupt import TrainingInterrupted
 from encoders.model import Encoder, load
 from encoders.model_files import ModelFileError
 from encoders.objectives import OBJECTIVES
 from encoders.refine import refine_decoder
 from encoders.training import train
 
-__all__ = ["train", "load", "refine_decoder", "Encoder", "ModelFileError", "OBJECTIVES"]
+__all__ = ["train", "load", "refine_decoder", "Encoder", "TrainingPlan", "CheckpointError", "TrainingInterrupted",
+           "ModelFileError", "OBJECTIVES"]

@@ -64,27 +64,36 @@ def draw(tensors: Sequence[torch.Tensor], size: int, generator: torch.Generator,
     return [t[idx] for t in tensors]
 
 
-def run_steps(take_step: Callable[[int], float | None], first: int, last: int, *, progress: bool,
-              desc: str) -> None:
-    """Call `take_step(step)` for step = first, ..., last (1-based) under one tqdm bar.
+def run_steps(take_step: Callable[[int], float | None], first: int, last: int | None, *, progress: bool,
+              desc: str, after: Callable[[int], int | None] | None = None) -> None:
+    """Call `take_step(step)` for step = first, first + 1, ... up to `last` (1-based) under one tqdm bar.
 
     Parameters
     ----------
     take_step : callable
         Runs one step; a number it returns is shown on the bar as the loss.
     first, last : int
-        The first and last step to run; a resumed fit starts past 1 and its bar starts there.
+        The first and last step to run; a resumed fit starts past 1 and its bar starts there. `last` None:
+        `after` sets it.
     progress : bool
         Show the bar.
     desc : str
         The bar's label.
+    after : callable, optional
+        Called with each step run; a number it returns becomes the last step (`encoders.budget.StepTimer`).
     """
     bar = tqdm(total=last, initial=first - 1, disable=not progress, desc=desc, dynamic_ncols=True)
     try:
-        for step in range(first, last + 1):
+        step = first
+        while last is None or step <= last:
             shown = take_step(step)
             if shown is not None:
                 bar.set_postfix(loss=f"{shown:.4g}")
             bar.update(1)
+            settled = after(step) if after is not None else None
+            if settled is not None:
+                last = bar.total = settled
+                bar.refresh()
+            step += 1
     finally:
         bar.close()

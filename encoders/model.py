@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from encoders.budget import TrainingPlan
 from encoders.data import check_images, iter_batches
 from encoders.device import resolve_device
 from encoders.manifest import FolderFormat, seal, unseal
@@ -71,13 +72,17 @@ class Encoder:
         The training log, one entry of mean losses per logged step.
     device : torch.device
         Where the networks run.
+    plan : TrainingPlan, optional
+        The steps training ran, how they were chosen and the measured speed (None for a loaded encoder).
     """
 
-    def __init__(self, modules: nn.ModuleDict, config: dict, history: list[dict], device: torch.device):
+    def __init__(self, modules: nn.ModuleDict, config: dict, history: list[dict], device: torch.device,
+                 plan: TrainingPlan | None = None):
         self.modules = modules.to(device).eval()
         self.config = config
         self.history = history
         self.device = device
+        self.plan = plan
 
     @property
     def _vae(self) -> VAE:

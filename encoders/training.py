@@ -3,7 +3,8 @@
 `train` checks its arguments, builds the networks a config describes, then runs its steps: each
 draws a batch from the `Feed`, calls the objective (plus the label loss and any auxiliary network)
 and takes an Adam step; losses are logged every `log_every` steps and the state is checkpointed
-atomically every `checkpoint_every`. Training runs in float32, with bf16 autocast and torch.compile
+atomically every `checkpoint_every`, at the end and on Ctrl-C (`encoders.interrupt`); the first steps are
+timed to settle "auto" steps and a time budget (`encoders.budget`). Training runs in float32, with bf16 autocast and torch.compile
 as options, since a step of these small networks is bound by kernel launches rather than arithmetic
 (figures in benchmarks/train_speed.py).
 Determinism: with a seed, two CPU runs give identical weights, also when run side by side in
@@ -14,22 +15,25 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
 import torch
 
-from encoders.checkpoint import CHECKPOINT, TrainingState, resume, save_checkpoint
+from encoders.budget import Planner, Steps, StepTimer, check_budget, decoder_step_seconds
+from encoders.checkpoint import CHECKPOINT, Resume, TrainingState, find_checkpoint, save_checkpoint
+from encoders.checkpoint import resume as resume_checkpoint
 from encoders.data import check_images
 from encoders.device import resolve_device, seeded_generator
 from encoders.feed import Feed
+from encoders.fingerprint import data_fingerprint
 from encoders.fitting import adam, descend, run_steps
+from encoders.interrupt import DeferredInterrupt, TrainingInterrupted
 from encoders.model import Encoder, build_modules
 from encoders.objectives import get_objective
 from encoders.objectives.base import Objective
@@ -41,15 +45,15 @@ _SEEDED_INIT = threading.Lock()
 
 
 def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarray] | None = None,
-          labels: pd.DataFrame | None = None, *, latent_dim: int = 10, steps: int = 10_000, batch_size: int = 64,
+          labels: pd.DataFrame | None = None, *, latent_dim: int = 10, steps: Steps = 10_000, batch_size: int = 64,
           lr: float = 1e-4, seed: int = 0, device: str = "auto", checkpoint_dir: str | Path | None = None,
-          checkpoint_every: int = 1000, progress: bool = True, label_weight: float = 10.0,
+          checkpoint_every: int = 1000, resume: Resume = "auto", time_budget: float | None = None,
+          refit_steps: int | Literal["half"] = 0, progress: bool = True, label_weight: float = 10.0,
           label_kinds: dict[str, str] | None = None, log_every: int = 100, bf16: bool = False,
           compile: bool = False, **objective_options) -> Encoder:
     """Train an image encoder/decoder with one of `encoders.OBJECTIVES`.
 
-    Defaults follow disentanglement_lib (Adam, lr 1e-4, betas (0.9, 0.999)), which trains 300k
-    steps: raise `steps` for real data. Bad arguments raise ValueError before any work.
+    Defaults follow disentanglement_lib (Adam, lr 1e-4, betas (0.9, 0.999)); bad arguments raise ValueError at once.
 
     Parameters
     ----------
@@ -58,48 +62,63 @@ def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarra
     images : numpy.ndarray
         uint8 (N, H, W, C), square with a side that is a multiple of 16.
     pairs : (numpy.ndarray, numpy.ndarray), optional
-        Two uint8 arrays shaped like `images` and like each other; needed by the weakly supervised
-        objectives (group-vae, ml-vae, ada-gvae, ada-ml-vae).
+        Two uint8 arrays shaped like `images`; needed by group-vae, ml-vae, ada-gvae and ada-ml-vae.
     labels : pandas.DataFrame, optional
         Concepts by image row, NaN where missing; latent dim j becomes column j. Needed by causal-vae.
-    latent_dim, steps, batch_size, checkpoint_every, log_every : int
-        Latent size; steps in all (a resumed run continues up to it); batch size; steps between
-        checkpoints; steps per entry of the returned history.
+    steps : int or "auto"
+        Steps in all (a resumed run continues up to them); "auto": 20,000 on a GPU, on a CPU what fits ten minutes
+        with the refit (`encoders.budget`). A run over half an hour (timed on its first steps) is warned about.
+    latent_dim, batch_size, checkpoint_every, log_every : int
+        Latent size; batch size; steps between checkpoints; steps per entry of the returned history.
     lr, label_weight : float
         Adam's learning rate; the scale of the label loss added to the objective's.
-    seed : int
-        Seeds weights, batches and sampling noise: one seed, identical weights on CPU.
-    device : str
-        "auto" (CUDA when present, else CPU) or a torch device name.
+    seed, device : int, str
+        Seeds weights, batches and noise (one seed, identical weights on CPU); "auto" (CUDA if present) or a device.
     checkpoint_dir : str or Path, optional
-        Where to checkpoint; a rerun with the same config resumes from the checkpoint there.
+        Where to checkpoint (`encoders.checkpoint`), every `checkpoint_every` steps, at the end and on Ctrl-C.
+    resume : bool or "auto"
+        "auto": continue from the checkpoint in `checkpoint_dir` when there is one; True: it must be there;
+        False: start afresh and replace it. A checkpoint of another config or data, or past `steps`, is refused.
+    time_budget : float, optional
+        Seconds for training and refit: the steps are cut to what fits at the measured speed.
+    refit_steps : int or "half"
+        Decoder refit steps the caller runs next (`encoders.refine_decoder`; "half": steps // 2), in the estimate.
     progress, bf16, compile : bool
         Show a progress bar; bfloat16 autocast on CUDA (ignored on CPU); torch.compile the loss.
     label_kinds : dict of str to str, optional
-        "continuous" or "categorical" per label column, overriding `supervision.infer_kind`.
+        "continuous" or "categorical" per label column (else `supervision.infer_kind`).
     **objective_options
         Fields of the objective's Config, e.g. beta=4.0.
 
     Returns
     -------
     Encoder
-        The trained encoder; its `history` holds the logged losses.
+        Trained; `history` holds the logged losses, `plan` the steps (`encoders.budget.TrainingPlan`).
     """
+    check_budget(steps, time_budget, refit_steps)
     config, data = _check_arguments(
         objective, images, pairs, labels, label_kinds, objective_options, latent_dim=latent_dim, steps=steps,
         batch_size=batch_size, lr=lr, seed=seed, label_weight=label_weight, checkpoint_every=checkpoint_every,
         log_every=log_every)
-    dev = resolve_device(device)
-    ckpt_file = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT
-    state = _initial_state(config, dev, ckpt_file)
+    run = _Run(config, data, resolve_device(device), None if checkpoint_dir is None else Path(checkpoint_dir), resume)
+    planner = Planner(steps, time_budget, refit_steps, run.device, f"training {objective}", run.resumed, run.time_refit_step)
+    return _fit(run, data, planner, label_weight=float(label_weight), compile=compile, bf16=bf16, log_every=log_every,
+                checkpoint_every=checkpoint_every, progress=progress)
+
+
+def _fit(run: _Run, data: _Data, planner: Planner, *, label_weight: float, compile: bool, bf16: bool, log_every: int,
+         checkpoint_every: int, progress: bool) -> Encoder:
+    """Run the training `run` to the steps `planner` settles; the trained encoder."""
+    state, config = run.state, run.config
     loss_fn = state.objective.loss
-    feed = Feed(data.images, data.pairs, data.labels, batch_size, state.generator, dev)
-    take = _ObjectiveStep(state, feed, float(label_weight), torch.compile(loss_fn) if compile else loss_fn,
-                          bool(bf16) and dev.type == "cuda")
-    save = None if ckpt_file is None else functools.partial(save_checkpoint, ckpt_file, config, state)
-    _loop(take, steps=steps, log_every=log_every, checkpoint_every=checkpoint_every, save=save,
-          progress=progress, desc=objective)
-    return Encoder(state.modules, config, state.log.final_history(), dev)
+    feed = Feed(data.images, data.pairs, data.labels, config["batch_size"], state.generator, run.device)
+    take = _ObjectiveStep(state, feed, label_weight, torch.compile(loss_fn) if compile else loss_fn,
+                          bool(bf16) and run.device.type == "cuda")
+    _loop(take, run, planner, log_every=log_every, checkpoint_every=checkpoint_every, progress=progress,
+          desc=config["objective"])
+    plan = planner.result(state.log.step)
+    config["steps"] = plan.steps
+    return Encoder(state.modules, config, state.log.final_history(), run.device, plan=plan)
 
 
 @dataclass(frozen=True)
@@ -113,14 +132,14 @@ class _Data:
 
 
 def _check_arguments(objective: str, images: object, pairs: object, labels: pd.DataFrame | None,
-                     label_kinds: dict[str, str] | None, objective_options: dict, *, latent_dim: int, steps: int,
+                     label_kinds: dict[str, str] | None, objective_options: dict, *, latent_dim: int, steps: Steps,
                      batch_size: int, lr: float, seed: int, label_weight: float, checkpoint_every: int,
                      log_every: int) -> tuple[dict, _Data]:
     """Validate every argument of `train`, and describe the training by its config: what a checkpoint
     must match to be resumed and what a saved encoder is rebuilt from."""
     cls = get_objective(objective)
     images = check_images(images)
-    for name, value in (("latent_dim", latent_dim), ("steps", steps), ("batch_size", batch_size),
+    for name, value in (("latent_dim", latent_dim), ("batch_size", batch_size),
                         ("checkpoint_every", checkpoint_every), ("log_every", log_every)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -148,7 +167,7 @@ def _check_arguments(objective: str, images: object, pairs: object, labels: pd.D
         "resolution": int(resolution), "channels": int(channels), "n_images": int(n),
         "n_pairs": 0 if pairs is None else int(pairs[0].shape[0]), "batch_size": int(batch_size), "lr": float(lr),
         "seed": int(seed), "label_weight": float(label_weight), "labels": spec.to_dict() if spec else None,
-        "steps": int(steps), "log_every": int(log_every),
+        "steps": steps if steps == "auto" else int(steps), "log_every": int(log_every),
     }
     return config, _Data(images, pairs if cls.needs_pairs else None, encoded)
 
@@ -167,10 +186,10 @@ def _check_pairs(pairs: object, images: np.ndarray) -> tuple[np.ndarray, np.ndar
     return x1, x2
 
 
-def _initial_state(config: dict, device: torch.device, ckpt_file: Path | None) -> TrainingState:
+def _initial_state(config: dict, device: torch.device) -> TrainingState:
     """The state a training starts from: the networks of `config` initialised from its seed, their
     optimisers and the two random streams (batch indices, and the objective's sampling noise, a stream
-    of its own rather than a copy of the first); then the checkpoint at `ckpt_file`, when there is one."""
+    of its own rather than a copy of the first)."""
     seed = config["seed"]
     with _SEEDED_INIT:
         torch.manual_seed(seed)
@@ -184,10 +203,39 @@ def _initial_state(config: dict, device: torch.device, ckpt_file: Path | None) -
     aux_optimizer = objective.auxiliary_optimizer()
     generator = torch.Generator().manual_seed(seed)
     objective.generator = seeded_generator(seed, 1, device)
-    state = TrainingState(modules, optimizer, aux_optimizer, generator, objective.generator)
-    if ckpt_file is not None and ckpt_file.is_file():
-        resume(ckpt_file, config, state, device)
-    return state
+    return TrainingState(modules, optimizer, aux_optimizer, generator, objective.generator)
+
+
+class _Run:
+    """One training's state and checkpoint: built from the config's seed, then resumed from the checkpoint in
+    `folder` when `resume` allows and it is this training's (`encoders.checkpoint`)."""
+
+    def __init__(self, config: dict, data: _Data, device: torch.device, folder: Path | None, resume: Resume):
+        if not (resume is True or resume is False or resume == "auto"):
+            raise ValueError(f"resume must be True, False or 'auto', got {resume!r}")
+        if folder is None and resume is True:
+            raise ValueError("resume=True needs the checkpoint_dir to resume from")
+        found = None if folder is None else find_checkpoint(folder, resume)
+        self.config, self.device = config, device
+        self.checkpoint = None if folder is None else folder / CHECKPOINT
+        self.fingerprint = data_fingerprint(data.images, data.pairs, data.labels)
+        self.state = _initial_state(config, device)
+        self.resumed = None if found is None else resume_checkpoint(found, config, self.fingerprint, self.state,
+                                                                     device, config["steps"])
+        self.saved_at = self.state.log.step if found is not None else -1
+
+    def time_refit_step(self) -> float:
+        """Seconds of one decoder refit step after this training (`encoders.budget.decoder_step_seconds`)."""
+        side, config = self.config["resolution"], self.config
+        return decoder_step_seconds(self.state.vae.decoder, self.state.objective.recon,
+                                    (config["batch_size"], config["channels"], side, side), config["latent_dim"],
+                                    self.device)
+
+    def save(self) -> None:
+        """Checkpoint the state, unless there is no checkpoint_dir or this step is saved already."""
+        if self.checkpoint is not None and self.saved_at != self.state.log.step:
+            save_checkpoint(self.checkpoint, self.config, self.fingerprint, self.state)
+            self.saved_at = self.state.log.step
 
 
 @dataclass
@@ -224,18 +272,23 @@ class _ObjectiveStep:
         return terms
 
 
-def _loop(take: _ObjectiveStep, *, steps: int, log_every: int, checkpoint_every: int,
-          save: Callable[[], None] | None, progress: bool, desc: str) -> None:
-    """Run `take` from the step after the logged one up to `steps`, logging every `log_every` steps
-    and calling `save` every `checkpoint_every` steps and after the last."""
+def _loop(take: _ObjectiveStep, run: _Run, planner: Planner, *, log_every: int, checkpoint_every: int,
+          progress: bool, desc: str) -> None:
+    """Run `take` from the step after the logged one to the step `planner` settles, logging every `log_every`
+    steps and checkpointing every `checkpoint_every`, at the end, and on Ctrl-C (after the step it came in)."""
     log = take.state.log
+    with DeferredInterrupt() as interrupt:
 
-    def take_step(step: int) -> float | None:
-        log.add(take(step), step)
-        shown = log.flush() if step % log_every == 0 else None
-        if save is not None and (step % checkpoint_every == 0 or step == steps):
-            save()
-        return shown
+        def take_step(step: int) -> float | None:
+            log.add(take(step), step)
+            shown = log.flush() if step % log_every == 0 else None
+            if step % checkpoint_every == 0 or interrupt.requested:
+                run.save()
+            if interrupt.requested:
+                raise TrainingInterrupted(step, planner.last, run.checkpoint)
+            return shown
 
-    take.state.modules["vae"].train()
-    run_steps(take_step, log.step + 1, steps, progress=progress, desc=desc)
+        take.state.modules["vae"].train()
+        run_steps(take_step, log.step + 1, planner.last, progress=progress, desc=desc,
+                  after=StepTimer(run.device, planner.decide).after)
+    run.save()

@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a reader that stopped early (`crl scene list | head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except KeyboardInterrupt:
-        print(f"crl {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as stop:  # Ctrl-C: training checkpoints first and says how to resume (encoders.interrupt)
+        from encoders.interrupt import TrainingInterrupted
+
+        how = stop.describe("run the same command with --resume to continue") if isinstance(stop, TrainingInterrupted) else ""
+        print(f"crl {args.command}: interrupted{': ' if how else ''}{how}", file=sys.stderr)
         return 130

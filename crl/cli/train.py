@@ -5,8 +5,21 @@ import argparse
 from pathlib import Path
 
 
-def add_training_options(parser: argparse.ArgumentParser, *, n_images: int, n_pairs: int, n_labels: int, steps: int,
-                         resolution: int) -> None:
+def steps_value(text: str) -> int | str:
+    """Parse --steps: a positive integer or "auto"."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {text!r}")
+    return value
+
+
+def add_training_options(parser: argparse.ArgumentParser, *, n_images: int, n_pairs: int, n_labels: int,
+                         steps: int | str, resolution: int) -> None:
     """The flags of `crl train`: the scene's data, the encoder, discovery and the held-out label check."""
     parser.add_argument("--scene", default="pendulum", help="scene to generate data from (see `crl scene list`)")
     parser.add_argument("--resolution", type=int, default=resolution, help=f"image size, a multiple of 16 (default {resolution})")
@@ -19,13 +32,19 @@ def add_training_options(parser: argparse.ArgumentParser, *, n_images: int, n_pa
                         help="share of labelled images kept from training to measure each concept (default 0.2; 0: off)")
     parser.add_argument("--encoder", default="auto", help="encoder objective (default auto: ada-gvae with pairs)")
     parser.add_argument("--latent-dim", type=int, default=10)
-    parser.add_argument("--steps", type=int, default=steps, help=f"encoder training steps (default {steps})")
+    parser.add_argument("--steps", type=steps_value, default=steps,
+                        help=f"encoder training steps, or auto: 20000 on a GPU, what fits 10 minutes on a CPU (default {steps})")
+    parser.add_argument("--time-budget", type=float, metavar="SECONDS",
+                        help="seconds for encoder training and decoder refit: train the steps that fit")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--discovery", default="auto", help="auto (pairs when given, else pc), pairs, or an scm.discover method")
     parser.add_argument("--mechanisms", default="auto", choices=["auto", "linear", "mlp"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto (cuda if present, else cpu), cpu, cuda")
     parser.add_argument("--checkpoint-dir", type=Path, help="save training checkpoints here and resume from them")
+    parser.add_argument("--checkpoint-every", type=int, default=1000, help="steps between checkpoints (default 1000)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the training checkpointed in --checkpoint-dir (stopped by Ctrl-C, say)")
 
 
 def register(subparsers) -> None:
@@ -34,7 +53,7 @@ def register(subparsers) -> None:
         help="train a CausalModel on a scene and save it",
         description="Generate a scene's images, pairs and labels, fit a CausalModel (encoder, concepts, graph, SCM) and save it.",
     )
-    add_training_options(parser, n_images=20_000, n_pairs=10_000, n_labels=100, steps=20_000, resolution=64)
+    add_training_options(parser, n_images=20_000, n_pairs=10_000, n_labels=100, steps="auto", resolution=64)
     parser.add_argument("--out", type=Path, required=True,
                         help="folder to save the model in: new, empty, or a model saved there before")
     parser.add_argument("--overwrite", action="store_true",
@@ -57,22 +76,27 @@ def build_model(args: argparse.Namespace):
         discovery=args.discovery,
         mechanisms=args.mechanisms,
         steps=args.steps,
+        time_budget=args.time_budget,
         batch_size=args.batch_size,
         device=args.device,
         seed=args.seed,
         label_holdout=args.label_holdout,
         checkpoint_dir=str(args.checkpoint_dir) if args.checkpoint_dir else None,
+        checkpoint_every=args.checkpoint_every,
     )
     return scene, data, model
 
 
 def run(args: argparse.Namespace) -> int:
+    from crl.cli.common import UsageError
     from crl.model_io import check_save_path
     from crl.scene_data import fit_on_scene
 
+    if args.resume and not args.checkpoint_dir:
+        raise UsageError("--resume needs --checkpoint-dir, the folder the training checkpointed to")
     check_save_path(args.out, args.overwrite)  # before the training, not after it
     scene, data, model = build_model(args)
-    fit_on_scene(model, data)
+    fit_on_scene(model, data, resume=True if args.resume else "auto")
     model.save(args.out, overwrite=args.overwrite)
     edges = ", ".join(f"{u}->{v}" for u, v in model.graph.edges) or "none"
     print(f"trained on {args.scene}: concepts {model.concept_names}; edges {edges}; saved to {args.out}")

@@ -88,7 +88,7 @@ def test_executor_gives_the_sequential_models_and_checkpoints_per_candidate(imag
         assert (a.params, a.seed) == (b.params, b.seed)
         np.testing.assert_array_equal(a.encoder.encode(images), b.encoder.encode(images))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["beta=2.0,seed=0", "beta=2.0,seed=1"]
-    assert all((tmp_path / c.name / "checkpoint.pt").is_file() for c in pooled)
+    assert all((tmp_path / c.name / "checkpoint" / "manifest.json").is_file() for c in pooled)
 
 
 @pytest.mark.slow
