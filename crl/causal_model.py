@@ -58,6 +58,9 @@ class CausalModel(BaseEstimator):
     decoder_steps : int, optional
         Steps refitting the decoder to the posterior means after training, so that queries, which decode
         means, move what their concepts say (`encoders.refine`); None is half of `steps`, 0 turns it off.
+    readback_weight : float
+        Weight of the refit's read-back term: the decoder is also asked to draw each concept set alone to
+        another image's value so that the encoder reads it back (`encoders.refine`); 0 turns it off.
     knowledge : dict, optional
         Background knowledge for discovery: {"required": [...], "forbidden": [...], "tiers": [[...], ...]}.
     orient : str
@@ -114,7 +117,8 @@ class CausalModel(BaseEstimator):
 
     def __init__(self, encoder: str = "auto", latent_dim: int = 10, discovery: str = "auto", mechanisms: str = "auto", *,
                  steps: int | str = "auto", time_budget: float | None = None, batch_size: int = 64, lr: float = 1e-4,
-                 decoder_steps: int | None = None, knowledge: Mapping[str, Any] | None = None, orient: str = "extension",
+                 decoder_steps: int | None = None, readback_weight: float = 0.0,
+                 knowledge: Mapping[str, Any] | None = None, orient: str = "extension",
                  bootstrap: int = 20, include_nuisance: bool = False, keep_undecided: bool = False,
                  supervise_labels: bool = True, label_kinds: Mapping[str, str] | None = None,
                  label_holdout: float = LABEL_HOLDOUT, encoder_options: Mapping[str, Any] | None = None,
@@ -129,6 +133,7 @@ class CausalModel(BaseEstimator):
         self.batch_size = batch_size
         self.lr = lr
         self.decoder_steps = decoder_steps
+        self.readback_weight = readback_weight
         self.knowledge = knowledge
         self.orient = orient
         self.bootstrap = bootstrap
@@ -181,10 +186,11 @@ class CausalModel(BaseEstimator):
                                          **pipeline.training_settings(self.get_params()))
         encoded = pipeline.encode(encoder, images, pairs)
         training = pipeline.training_notes(encoder)
-        refine_decoder(encoder, images, steps=training["decoder_steps"], batch_size=self.batch_size, lr=self.lr,
-                       seed=self.seed, progress=self.progress, means=encoded.images)
         calibrated = pipeline.calibrate(encoder, encoded, split, label_kinds=self.label_kinds,
                                         include_nuisance=self.include_nuisance)
+        refine_decoder(encoder, images, steps=training["decoder_steps"], batch_size=self.batch_size, lr=self.lr,
+                       seed=self.seed, progress=self.progress, means=encoded.images,
+                       readback_dims=[c.dim for c in calibrated.concepts.concepts], readback_weight=self.readback_weight)
         graph = pipeline.discover(calibrated, knowledge=self.knowledge, discovery=self.discovery,
                                   bootstrap=self.bootstrap, keep_undecided=self.keep_undecided,
                                   options=self.discovery_options, seed=self.seed)

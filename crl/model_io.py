@@ -290,3 +290,6 @@ def check_settings(params: Mapping[str, Any], objective: str, pairs: Any, labels
         raise ValueError(f"label_holdout must be a share in [0, 1); got {holdout!r}")
     if decoder_steps is not None and (not isinstance(decoder_steps, int) or decoder_steps < 0):
         raise ValueError(f"decoder_steps must be None (half of steps) or an integer >= 0; got {decoder_steps!r}")
+    weight = params.get("readback_weight", 0.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight < float("inf"):
+        raise ValueError(f"readback_weight must be a finite number >= 0; got {weight!r}")
