@@ -176,7 +176,7 @@ class CausalModel(BaseEstimator):
         if pairs is not None:
             check_pairs(pairs, images.shape[1:])
         if labels is not None:
-            check_labels(labels, len(images))
+            labels = check_labels(labels, len(images))
         objective = self.encoder if self.encoder != "auto" else "ada-gvae" if pairs is not None else "beta-vae"
         check_settings(self.get_params(), objective, pairs, labels)
 
@@ -352,7 +352,7 @@ class CausalModel(BaseEstimator):
         """The nuisance latents of `images` (checked: one image per sample), or None when not given."""
         if images is None:
             return None
-        if len(images) != n:
+        if len(check_images(images, "nuisance_from")) != n:
             raise ValueError(f"nuisance_from must hold one image per sample: n={n}, got {len(images)} images")
         return self.encode(images)[self.concepts_.nuisance_names].to_numpy()
 

@@ -34,6 +34,38 @@ class LabelSplit:
     held_out: pd.DataFrame | None
 
 
+def numeric_labels(labels: pd.DataFrame) -> pd.DataFrame:
+    """`labels` with each text column whose every value is a finite number written as text ("0.5", "1e-3": a CSV
+    read as text) converted to numbers, with a warning naming the columns; other text columns stay categories.
+
+    Parameters
+    ----------
+    labels : DataFrame
+        Labels indexed by image row; missing values (None, NaN) stay missing.
+
+    Returns
+    -------
+    DataFrame
+        `labels` itself when no column was converted, else a converted copy.
+    """
+    converted = {}
+    for name in labels.columns:
+        column = labels[name]
+        if not (pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)):
+            continue
+        given = column.dropna()
+        if len(given) == 0 or not all(isinstance(value, str) for value in given):
+            continue
+        numbers = pd.to_numeric(given, errors="coerce")
+        if numbers.notna().all() and np.isfinite(numbers.to_numpy(dtype=float)).all():
+            converted[name] = pd.to_numeric(column, errors="coerce")
+    if not converted:
+        return labels
+    warnings.warn(f"labels column(s) {list(converted)} hold numbers written as text; they were read as numbers "
+                  "(pass numeric columns, or a category dtype to keep them as categories)", stacklevel=4)
+    return labels.assign(**converted)
+
+
 def split_labels(labels: pd.DataFrame | None, holdout: float = LABEL_HOLDOUT, seed: int = 0) -> LabelSplit:
     """Hold out a share of the labelled rows, so that the concepts can be measured on images whose labels
     neither the encoder nor the calibration saw.

@@ -32,6 +32,7 @@ import pandas as pd
 
 from crl.concepts import ConceptMap
 from crl.discovery import ORIENT_RULES
+from crl.labels import numeric_labels
 from crl.notes import ModelNotes
 from encoders.data import check_images
 from encoders.manifest import FolderFormat, seal
@@ -65,14 +66,27 @@ def check_pairs(pairs: Any, image_shape: tuple[int, ...]) -> None:
         raise ValueError(f"pairs[0] and pairs[1] must have the same shape; got {pairs[0].shape} and {pairs[1].shape}")
 
 
-def check_labels(labels: Any, n_images: int) -> None:
-    """Raise ValueError unless `labels` is a DataFrame indexed by image rows in [0, n_images)."""
+def check_labels(labels: Any, n_images: int) -> pd.DataFrame:
+    """`labels` checked and with numbers written as text read as numbers (`crl.labels.numeric_labels`).
+
+    Raises ValueError unless `labels` is a DataFrame with rows, uniquely named columns that each hold a value,
+    indexed by image rows in [0, n_images).
+    """
     if not isinstance(labels, pd.DataFrame) or labels.shape[1] == 0:
         raise ValueError("labels must be a pandas DataFrame with one column per concept, indexed by image row")
+    if len(labels) == 0:
+        raise ValueError("labels has no rows; pass at least one labelled image, or labels=None")
+    duplicated = sorted({str(name) for name in labels.columns[labels.columns.duplicated()]})
+    if duplicated:
+        raise ValueError(f"labels has duplicated column name(s) {duplicated}; each concept needs one column")
+    empty = [name for name in labels.columns if labels[name].notna().sum() == 0]
+    if empty:
+        raise ValueError(f"labels column(s) {empty} hold no value (all missing); drop them or label some rows")
     index = labels.index.to_numpy()
     if not np.issubdtype(index.dtype, np.integer) or index.min() < 0 or index.max() >= n_images:
         raise ValueError(f"labels must be indexed by image row positions 0..{n_images - 1}; "
                          f"got index {labels.index[:5].tolist()}...")
+    return numeric_labels(labels)
 
 
 def check_save_path(path: str | Path, overwrite: bool = False) -> None:

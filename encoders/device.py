@@ -10,7 +10,10 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     """Return a torch.device for `device` ("auto"/None -> cuda if available, else cpu)."""
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'") from error
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='cpu' or 'auto'")
     return resolved

@@ -25,7 +25,10 @@ class Shift:
     delta: Any
 
     def __post_init__(self) -> None:
-        values = np.asarray(self.delta, dtype=float)
+        try:
+            values = np.asarray(self.delta, dtype=float)
+        except (TypeError, ValueError) as error:  # text, ragged lists
+            raise ValueError(f"Shift(delta) must be a number or an array of numbers; got {self.delta!r}") from error
         if not np.all(np.isfinite(values)):
             raise ValueError(f"Shift(delta) must be finite; got {self.delta!r}")
 

@@ -295,6 +295,8 @@ class SCM(BaseEstimator):
             values[node] = self.mechanisms_[node].evaluate(X, noise[node])
             if kind == "shift":
                 values[node] = values[node] + payload
+        if any(node not in self.classes_ and not np.isfinite(v).all() for node, v in values.items()):  # do(x=1e308)
+            raise ValueError("do values make the equations overflow to infinity; set values nearer the data's range")
         return values
 
     # ------------------------------------------------------------------ queries

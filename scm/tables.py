@@ -54,6 +54,10 @@ def validate_table(data: Any, name: str = "data", min_rows: int | None = None) -
     if bad.any():
         cols = [names[j] for j in np.flatnonzero(bad.any(axis=0))]
         raise ValueError(f"{name} contains NaN or infinite values in column(s) {cols}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        huge = [names[j] for j in range(values.shape[1]) if not np.isfinite(np.var(values[:, j]))]
+    if huge:  # their squares overflow: every covariance and regression on them is NaN
+        raise ValueError(f"{name} column(s) {huge} hold values too large to square in float64; rescale them")
     constant = [names[j] for j in range(values.shape[1]) if values.shape[0] > 0 and np.ptp(values[:, j]) == 0]
     if constant:
         raise ValueError(f"{name} has constant column(s) {constant}; they carry no information about causes")

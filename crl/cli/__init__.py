@@ -14,6 +14,7 @@ from pathlib import Path
 
 import crl
 from crl.cli.common import UsageError
+from crl.exceptions import ModelFileError
 
 SUBCOMMANDS = ["demo", "train", "discover", "query", "evaluate", "scene"]
 
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
             apply_config(args, args.parser, argv)
         return int(args.func(args) or 0)
-    except (UsageError, ValueError, FileNotFoundError, KeyError) as error:
+    except (UsageError, ModelFileError, ValueError, FileNotFoundError, KeyError) as error:  # ModelFileError: a damaged folder
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"crl {args.command}: error: {message}", file=sys.stderr)
         return 2

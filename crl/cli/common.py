@@ -73,9 +73,14 @@ def read_pngs(paths: list[Path]) -> np.ndarray:
     for path in paths:
         if not path.is_file():
             raise UsageError(f"no such image file {str(path)!r}")
-        image = mpimg.imread(path)
+        try:
+            image = mpimg.imread(path)
+        except (OSError, SyntaxError, ValueError) as error:  # PIL's errors for a file that is no image
+            raise UsageError(f"{str(path)!r} is not a readable PNG image ({error})") from error
         if image.dtype != np.uint8:
             image = np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
+        if image.ndim == 2:  # a grey PNG
+            image = np.repeat(image[..., None], 3, axis=-1)
         images.append(image[..., :3])
     if len({im.shape for im in images}) > 1:
         raise UsageError(f"images must share one size; got {sorted({im.shape for im in images})}")

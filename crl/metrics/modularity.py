@@ -51,6 +51,11 @@ def modularity_explicitness(
     z, y = check_pair(latents, factors)
     check_labels(y)
     n_train = check_fraction(train_fraction, len(z))
+    for part, rows in (("train", y[:n_train]), ("test", y[n_train:])):  # ROC-AUC needs two classes in each part
+        single = [j for j in range(y.shape[1]) if len(np.unique(rows[:, j])) < 2]
+        if single:
+            raise ValueError(f"factors column(s) {single} take a single value in the {part} rows (train_fraction="
+                             f"{train_fraction}); explicitness needs two classes in each part: shuffle the rows or add some")
     return modularity_explicitness_from_split(z[:n_train], y[:n_train], z[n_train:], y[n_train:], num_bins)
 
 

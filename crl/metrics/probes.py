@@ -42,6 +42,9 @@ def r2_probe(
         raise ValueError(f"probe must be one of {PROBES}; got {probe!r}")
     z, y = check_pair(latents, factors)
     n_train = check_fraction(train_fraction, len(z))
+    if len(z) - n_train < 2:  # R^2 of a single test row is undefined
+        raise ValueError(f"latents has {len(z)} rows: train_fraction={train_fraction} leaves {len(z) - n_train} test "
+                         "row(s); R^2 needs at least 2")
     names = column_names(factors, "factor", y.shape[1])
     return r2_probe_from_split(z[:n_train], y[:n_train], z[n_train:], y[n_train:], probe, seed, names)
 

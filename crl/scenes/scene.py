@@ -39,6 +39,14 @@ def _check_count(n: Any, argument: str = "n") -> int:
     return int(n)
 
 
+def _rng(seed: Any) -> np.random.Generator:
+    """numpy's generator for `seed` (None: fresh entropy), or a ValueError naming the argument."""
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}") from error
+
+
 class Scene:
     """A procedural scene with a known structural causal model over its factors.
 
@@ -164,7 +172,7 @@ class Scene:
             ``.images`` uint8 (n, H, W, 3), ``.factors`` and ``.noise`` DataFrames.
         """
         n = _check_count(n)
-        noise = np.random.default_rng(seed).random((n, len(self.factor_names)))
+        noise = _rng(seed).random((n, len(self.factor_names)))
         return self._sample_from_noise(noise)
 
     def render(self, factors: pd.DataFrame) -> np.ndarray:
@@ -206,7 +214,7 @@ class Scene:
         Sample
         """
         n = _check_count(n)
-        rng = np.random.default_rng(seed)
+        rng = _rng(seed)
         noise = rng.random((n, len(self.factor_names)))
         return self._sample_from_noise(noise, read_do(do, self.factors, n, rng))
 
@@ -238,7 +246,7 @@ class Scene:
         if not set(self.factor_names) <= set(sample.noise.columns) or len(sample.noise) != len(values):
             raise ValueError(f"sample.noise must have one row per image and columns {self.factor_names}")
         noise = sample.noise[self.factor_names].to_numpy(dtype=np.float64)
-        arrays = read_do(do, self.factors, len(values), np.random.default_rng(seed))
+        arrays = read_do(do, self.factors, len(values), _rng(seed))
         affected = set(do)
         for name in do:
             affected |= nx.descendants(self.graph, name)
@@ -274,7 +282,7 @@ class Scene:
         n = _check_count(n)
         ks = self._check_pair_options(k, mode)
         d = len(self.factor_names)
-        rng = np.random.default_rng(seed)
+        rng = _rng(seed)
         noise1 = rng.random((n, d))
         counts = rng.integers(1, d, size=n) if ks is None else np.full(n, ks)
         # the first counts[i] entries of a random permutation of the factors are the changed ones

@@ -123,6 +123,9 @@ def discover(data: pd.DataFrame | np.ndarray, method: str = "pc", *, alpha: floa
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {sorted(METHODS)}")
     frame = validate_table(data)
+    if len(frame) < frame.shape[1] + 2:  # a partial correlation given the d - 2 other columns needs d + 2 rows
+        raise ValueError(f"data has {len(frame)} rows but discovery needs at least {frame.shape[1] + 2} "
+                         f"({frame.shape[1]} columns)")
     names = list(frame.columns)
     values = frame.to_numpy()
     knowledge, opts = prepare_options(method, values, names, alpha=alpha, indep_test=indep_test,

@@ -134,3 +134,29 @@ def test_config_file_fills_flags(trained, tmp_path, capsys):
     (tmp_path / "bad.toml").write_text('stepz = 3\n')
     assert main(["demo", "--config", str(tmp_path / "bad.toml")]) == 2
     assert "unknown key 'stepz'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["query", "{model}", "--do", "light=1", "--device", "tpu", "--out", "{tmp}/q"], "device='tpu' is not a torch device"),
+        (["evaluate", "{model}", "--scene", "pendulum", "--device", "tpu", "--out", "{tmp}/e"], "device='tpu'"),
+        (["train", "--resolution", "16", "--n-images", "8", "--n-pairs", "8", "--n-labels", "4", "--steps", "1",
+          "--device", "tpu", "--out", "{tmp}/m"], "device='tpu'"),
+        (["query", "{tmp}/cut", "--do", "light=1", "--out", "{tmp}/q"], "weights.safetensors does not match manifest.json"),
+        (["evaluate", "{tmp}/cut", "--scene", "pendulum", "--out", "{tmp}/e"], "weights.safetensors"),
+        (["query", "{model}", "--do", "light=1", "--images", "{tmp}/notes.png", "--out", "{tmp}/q"],
+         "notes.png' is not a readable PNG image"),
+    ],
+)
+def test_bad_device_damaged_model_and_non_image_exit_2_with_one_line(argv, message, trained, tmp_path, capsys):
+    import shutil
+
+    shutil.copytree(trained, tmp_path / "cut")
+    weights = tmp_path / "cut" / "encoder" / "weights.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])  # truncated
+    (tmp_path / "notes.png").write_text("not an image")
+    argv = [a.format(model=trained, tmp=tmp_path) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
