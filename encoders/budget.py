@@ -135,12 +135,13 @@ def choose_steps(asked: Steps, time_budget: float | None, device: torch.device, 
 
 
 def warn_if_long(plan: TrainingPlan, taken: int, what: str, device: torch.device) -> None:
-    """Warn when the rest of the training and its refit will take longer than `LONG_RUN_SECONDS`, with the
-    estimate and what would make it shorter."""
+    """Warn when the rest of the training and its refit will take longer than `LONG_RUN_SECONDS`, or, for steps
+    "auto" on a CPU held at `MIN_AUTO_STEPS`, longer than the `CPU_BUDGET_SECONDS` it aims for: with the estimate
+    and what would make it shorter."""
     if plan.seconds_per_step is None:
         return
     left = (plan.steps - taken) * plan.seconds_per_step + plan.refit_steps * (plan.refit_seconds_per_step or 0.0)
-    if left <= LONG_RUN_SECONDS:
+    if left <= (CPU_BUDGET_SECONDS if plan.rule == "auto: CPU budget" else LONG_RUN_SECONDS):
         return
     refit = f" and {plan.refit_steps:,} decoder refit steps" if plan.refit_steps else ""
     gpu = "" if device.type == "cuda" else "a GPU (device='cuda'), "

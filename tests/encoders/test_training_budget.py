@@ -32,6 +32,14 @@ def test_a_long_run_is_warned_about_once_with_the_estimate_and_the_options(squar
     assert enc.plan == TrainingPlan(20, "asked", 200.0, 0, 0.0) and enc.history[-1]["step"] == 20
 
 
+def test_auto_steps_held_at_their_floor_warn_when_over_the_cpu_budget(square_data, monkeypatch):
+    images, _ = square_data
+    _clock(monkeypatch, 10.0)  # 2 s a step: the 600-step floor takes about 20 minutes, over the 10 "auto" aims for
+    with pytest.warns(UserWarning, match="more training steps on cpu will take about 20 minutes"):
+        enc = encoders.train("beta-vae", images, steps="auto", **FAST)
+    assert enc.plan.rule == "auto: CPU budget" and enc.plan.steps == budget.MIN_AUTO_STEPS
+
+
 def test_a_short_run_says_nothing(square_data):
     images, _ = square_data
     with warnings.catch_warnings():
