@@ -174,7 +174,7 @@ class ConceptMap:
             z[:, concept.dim] = concept.to_latent_units(table[concept.name].to_numpy())
         for k in self.nuisance_dims:
             z[:, k] = table[f"z{k}"].to_numpy()
-        finite = np.isfinite(z).all(axis=0)
+        finite = np.asarray(np.isfinite(z).all(axis=0))
         bad = [c.name for c in self.concepts if not finite[c.dim]] + [f"z{k}" for k in self.nuisance_dims if not finite[k]]
         if bad:  # NaN given, or a value so far out of range (do(light=1e308)) that its latent overflows
             raise ValueError(f"latents columns {bad} hold NaN or infinite values, or values too far outside the range "

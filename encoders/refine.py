@@ -64,12 +64,13 @@ def refine_decoder(encoder: Encoder, images: np.ndarray, *, steps: int, batch_si
     device = encoder.device
     latents = torch.as_tensor(encoder.encode(images) if means is None else means, dtype=torch.float32, device=device)
     bank = as_uint8_tensor(images, device)
-    decoder, objective = cast(VAE, encoder.modules["vae"]).decoder, cast(Objective, encoder.modules["objective"])
+    vae, objective = cast(VAE, encoder.modules["vae"]), cast(Objective, encoder.modules["objective"])
+    decoder = vae.decoder
     optimizer = adam(decoder.parameters(), lr, device)
     generator = seeded_generator(seed, 2)  # batch indices, a stream apart from training's
     losses = []
-    readback = _ReadBack(cast(VAE, encoder.modules["vae"]).encoder, objective, latents, list(readback_dims),
-                         generator) if readback_dims and readback_weight > 0 else None
+    readback = _ReadBack(vae.encoder, objective, latents, list(readback_dims), generator) \
+        if readback_dims and readback_weight > 0 else None
 
     def take_step(step: int) -> None:
         x, z = draw([bank, latents], min(batch_size, len(images)), generator, device)
@@ -80,7 +81,7 @@ def refine_decoder(encoder: Encoder, images: np.ndarray, *, steps: int, batch_si
         losses.append(loss.detach())
 
     # the read-back term differentiates through the encoder, which stays as it is
-    with _frozen(cast(VAE, encoder.modules["vae"]).encoder):
+    with _frozen(vae.encoder):
         decoder.train()
         try:
             run_steps(take_step, 1, steps, progress=progress, desc="decoder on means")
