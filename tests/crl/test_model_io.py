@@ -2,7 +2,6 @@
 or code-carrying files are refused by name and run nothing; saving never destroys a user's file."""
 import json
 import os
-import pickle
 import shutil
 from pathlib import Path
 
@@ -18,16 +17,6 @@ from encoders.manifest import seal
 
 FILES = ["encoder/config.json", "encoder/history.json", "encoder/manifest.json", "encoder/weights.safetensors",
          "manifest.json", "model.json", "nuisance.safetensors", "scm.json", "scm.safetensors"]
-
-
-class _Payload:
-    """Unpickling it creates `marker`: what a malicious scm.pkl could do."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
 
 
 @pytest.fixture(scope="module")
@@ -122,9 +111,9 @@ def test_fields_and_shapes_are_checked_against_the_config(saved):
             (saved / name).write_bytes(data)
 
 
-def test_files_that_try_to_run_code_are_refused_and_run_nothing(models, saved, tmp_path):
+def test_files_that_try_to_run_code_are_refused_and_run_nothing(models, saved, tmp_path, pickle_payload):
     marker = tmp_path / "ran"
-    payload = pickle.dumps(_Payload(marker))
+    payload = pickle_payload(marker)
     (saved / "scm.pkl").write_bytes(payload)  # beside a good model: not part of it
     with pytest.raises(ModelFileError, match=r"\['scm\.pkl'\] that are not part of the saved CausalModel"):
         crl.CausalModel.load(saved)

@@ -17,16 +17,6 @@ from encoders.model_files import ModelFileError
 FAST = dict(latent_dim=4, batch_size=16, lr=1e-3, progress=False)
 
 
-class _Payload:
-    """Unpickling it creates `marker`: what a malicious weights.pt could do."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
-
-
 @pytest.fixture(scope="module")
 def trained():
     images, _ = squares(64)
@@ -105,10 +95,10 @@ def test_a_damaged_history_only_warns(trained, saved):
     assert back.history == [] and np.array_equal(back.encode(images), encoder.encode(images))
 
 
-def test_files_that_try_to_run_code_are_refused_and_run_nothing(saved, tmp_path):
+def test_files_that_try_to_run_code_are_refused_and_run_nothing(saved, tmp_path, pickle_payload):
     marker = tmp_path / "ran"
-    payload = pickle.dumps(_Payload(marker))
-    pickle.loads(pickle.dumps(_Payload(tmp_path / "live")))
+    payload = pickle_payload(marker)
+    pickle.loads(pickle_payload(tmp_path / "live"))
     assert (tmp_path / "live").exists()  # the payload is live: unpickling it runs code
     (saved / "weights.pt").write_bytes(payload)  # beside a good model: not part of it
     with pytest.raises(ModelFileError, match=r"\['weights\.pt'\] that are not part of the saved encoder"):
