@@ -1,4 +1,4 @@
-"""Pieces the `crl` subcommands share: TOML config, do() parsing, image files."""
+"""Pieces the `crl` subcommands share: TOML config, a scene or data set to work on, do() parsing, image files."""
 from __future__ import annotations
 
 import argparse
@@ -40,6 +40,49 @@ def apply_config(args: argparse.Namespace, parser: argparse.ArgumentParser, argv
         elif convert is not None and isinstance(value, list):
             value = [convert(v) if isinstance(v, str) else v for v in value]
         setattr(args, dest, value)
+
+
+DATASET_HELP = ("a benchmark data set from your own files instead of a scene: dsprites, shapes3d, mpi3d_toy, "
+                "mpi3d_realistic, mpi3d_real, or folder (images + factors.csv); needs --data-path")
+
+
+def add_dataset_options(parser: argparse.ArgumentParser) -> None:
+    """--dataset NAME --data-path PATH: a data set from the user's files where a command takes a scene."""
+    parser.add_argument("--dataset", metavar="NAME", help=DATASET_HELP)
+    parser.add_argument("--data-path", type=Path, metavar="PATH",
+                        help="the --dataset's file as published (for folder: the folder)")
+
+
+def check_source(scene: str | None, dataset: str | None, data_path: Path | None, *, default_scene: str | None = None,
+                 scene_flag: str = "a scene NAME") -> None:
+    """Raise UsageError unless the flags name one scene or one data set with its path (`scene_flag`: how the
+    command takes a scene), so a command can refuse them before loading a model or training."""
+    if scene is not None and dataset is not None:
+        raise UsageError(f"give {scene_flag} or --dataset, not both")
+    if dataset is None and data_path is not None:
+        raise UsageError("--data-path goes with --dataset NAME")
+    if dataset is None and scene is None and default_scene is None:
+        raise UsageError(f"give {scene_flag}, or --dataset NAME --data-path PATH")
+    if dataset is not None and data_path is None:
+        raise UsageError(f"--dataset {dataset} needs --data-path, the file you have (for folder: the folder)")
+
+
+def load_source(scene: str | None, dataset: str | None, data_path: Path | None, *, default_scene: str | None = None,
+                resolution: int | None = None, scene_flag: str = "a scene NAME", **options: Any) -> tuple[Any, str]:
+    """The scene or the data set a command works on (flags checked by `check_source`), and its name for messages.
+
+    A scene without a `resolution` is built at 64 px; a data set serves its images as stored unless
+    `resolution` asks for fewer.
+    """
+    check_source(scene, dataset, data_path, default_scene=default_scene, scene_flag=scene_flag)
+    if dataset is None:
+        import crl.scenes
+
+        name = scene if scene is not None else str(default_scene)
+        return crl.scenes.load(name, resolution=64 if resolution is None else resolution, **options), name
+    import crl.datasets
+
+    return crl.datasets.load(dataset, Path(str(data_path)), resolution=resolution, **options), f"{dataset} ({data_path})"
 
 
 def parse_do(items: list[str] | None) -> dict[str, Any]:

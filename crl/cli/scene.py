@@ -1,4 +1,5 @@
-"""`crl scene`: list the built-in scenes, and render samples, interventions and counterfactuals to PNG + CSV."""
+"""`crl scene`: list the built-in scenes, and render samples, interventions and counterfactuals to PNG + CSV
+(of a scene, or of a data set from the user's files with --dataset NAME --data-path PATH)."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crl.cli.common import parse_do
+from crl.cli.common import add_dataset_options, load_source, parse_do
 
 GAP = 2  # white pixels between images in a grid
 
@@ -45,9 +46,8 @@ def parse_options(items: list[str] | None) -> dict[str, Any]:
 
 
 def _scene(args: argparse.Namespace):
-    import crl.scenes
-
-    return crl.scenes.load(args.name, resolution=args.resolution, **parse_options(args.option))
+    return load_source(args.name, args.dataset, args.data_path, resolution=args.resolution,
+                       **parse_options(args.option))[0]
 
 
 def _write(out: Path, images: np.ndarray, columns: int, factors: pd.DataFrame) -> None:
@@ -55,6 +55,8 @@ def _write(out: Path, images: np.ndarray, columns: int, factors: pd.DataFrame) -
 
     from encoders.atomic import atomic_path, atomic_write_text
 
+    if images.shape[-1] == 1:  # single-channel data sets (dSprites): imsave takes grey as (H, W, 3)
+        images = np.repeat(images, 3, axis=-1)
     with atomic_path(out / "grid.png") as tmp:
         plt.imsave(tmp, image_grid(images, columns))
     atomic_write_text(out / "factors.csv", factors.to_csv(index_label="row"))
@@ -66,6 +68,7 @@ def _interventions(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _list(args: argparse.Namespace) -> int:
+    import crl.datasets
     import crl.scenes
 
     for name in crl.scenes.names():
@@ -75,6 +78,7 @@ def _list(args: argparse.Namespace) -> int:
             values = (", ".join(factor.categories or ()) if factor.is_categorical
                       else f"{factor.low:g} .. {factor.high:g} {factor.unit}")
             print(f"  {factor.name:16s} {factor.kind:12s} {values}")
+    print(f"data sets from your own files (--dataset NAME --data-path PATH): {', '.join(crl.datasets.names())}")
     return 0
 
 
@@ -121,10 +125,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("counterfactual", _counterfactual, 8, "originals (top row) over their counterfactuals (bottom row) + factors.csv"),
     ):
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("name", help="scene name (see `crl scene list`)")
+        sub.add_argument("name", nargs="?", help="scene name (see `crl scene list`), or give --dataset")
+        add_dataset_options(sub)
         sub.add_argument("--n", type=_positive, default=default_n, help=f"number of images (default {default_n})")
         sub.add_argument("--out", required=True, help="output folder")
-        sub.add_argument("--resolution", type=int, default=64, help="image side in pixels, a multiple of 16 (default 64)")
+        sub.add_argument("--resolution", type=int,
+                         help="image side in pixels, a multiple of 16 (default 64; a data set's images as stored)")
         sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         sub.add_argument("--option", action="append", metavar="KEY=VALUE", help="scene option, e.g. noise_scale=0.1 (repeatable)")
         if name != "render":

@@ -1,8 +1,12 @@
-"""`crl train`: fit a CausalModel on a scene's generated data and save it to a folder."""
+"""`crl train`: fit a CausalModel on a scene's generated data (or a data set from the user's files) and save it."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from crl.cli.common import add_dataset_options, load_source
+
+DEFAULT_SCENE = "pendulum"
 
 
 def steps_value(text: str) -> int | str:
@@ -19,10 +23,12 @@ def steps_value(text: str) -> int | str:
 
 
 def add_training_options(parser: argparse.ArgumentParser, *, n_images: int, n_pairs: int, n_labels: int,
-                         steps: int | str, resolution: int) -> None:
-    """The flags of `crl train`: the scene's data, the encoder, discovery and the held-out label check."""
-    parser.add_argument("--scene", default="pendulum", help="scene to generate data from (see `crl scene list`)")
-    parser.add_argument("--resolution", type=int, default=resolution, help=f"image size, a multiple of 16 (default {resolution})")
+                         steps: int | str) -> None:
+    """The flags of `crl train`: the scene's (or data set's) data, the encoder, discovery and the held-out label check."""
+    parser.add_argument("--scene", help=f"scene to generate data from (default {DEFAULT_SCENE}; see `crl scene list`)")
+    add_dataset_options(parser)
+    parser.add_argument("--resolution", type=int,
+                        help="image size, a multiple of 16 (default 64 for a scene; a data set's images as stored)")
     parser.add_argument("--n-images", type=int, default=n_images, help=f"training images (default {n_images})")
     parser.add_argument("--n-pairs", type=int, default=n_pairs,
                         help=f"weakly-supervised pairs, one factor's noise resampled (default {n_pairs})")
@@ -53,7 +59,7 @@ def register(subparsers) -> None:
         help="train a CausalModel on a scene and save it",
         description="Generate a scene's images, pairs and labels, fit a CausalModel (encoder, concepts, graph, SCM) and save it.",
     )
-    add_training_options(parser, n_images=20_000, n_pairs=10_000, n_labels=100, steps="auto", resolution=64)
+    add_training_options(parser, n_images=20_000, n_pairs=10_000, n_labels=100, steps="auto")
     parser.add_argument("--out", type=Path, required=True,
                         help="folder to save the model in: new, empty, or a model saved there before")
     parser.add_argument("--overwrite", action="store_true",
@@ -62,11 +68,12 @@ def register(subparsers) -> None:
 
 
 def build_model(args: argparse.Namespace):
-    """Scene, training data and an unfitted CausalModel from parsed flags."""
+    """Scene (or data set), training data and an unfitted CausalModel from parsed flags."""
     import crl
     from crl.scene_data import scene_training_data
 
-    scene = crl.scenes.load(args.scene, resolution=args.resolution)
+    scene, _ = load_source(args.scene, args.dataset, args.data_path, default_scene=DEFAULT_SCENE,
+                           resolution=args.resolution, scene_flag="--scene NAME")
     data = scene_training_data(
         scene, args.n_images, args.n_pairs, args.n_labels, label_mode=args.label_mode, seed=args.seed
     )
@@ -99,5 +106,6 @@ def run(args: argparse.Namespace) -> int:
     fit_on_scene(model, data, resume=True if args.resume else "auto")
     model.save(args.out, overwrite=args.overwrite)
     edges = ", ".join(f"{u}->{v}" for u, v in model.graph.edges) or "none"
-    print(f"trained on {args.scene}: concepts {model.concept_names}; edges {edges}; saved to {args.out}")
+    source = args.dataset or args.scene or DEFAULT_SCENE
+    print(f"trained on {source}: concepts {model.concept_names}; edges {edges}; saved to {args.out}")
     return 0

@@ -118,7 +118,7 @@ def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
     """Score `model` against `scene`'s ground truth on `n` held-out samples (default 500).
 
     `do`: one intervention dict, a list of them, or None for every factor alone at 25/50/75%
-    of its range. `oracle`: reads factors from counterfactual images; None loads or trains
+    of its range (a grid data set's `default_interventions()`: it has images at its grid values only). `oracle`: reads factors from counterfactual images; None loads or trains
     the cached one (`crl.evaluation.oracle.load_or_train(scene, **oracle_options)`). `report_dir`: also write report.md
     and figures there, with `report_extra` (name -> value) listed under the run details and
     `report_figures` (name -> PNG) added. `seed` draws the samples on a stream separate from training seeds.
@@ -130,6 +130,8 @@ def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
     if missing:
         raise ValueError(f"the model has no concept named {missing}; evaluation matches concepts to the scene's "
                          f"factors {list(definitions)} by name (fit the model with labels naming them)")
+    if do is None and hasattr(scene, "default_interventions"):
+        do = scene.default_interventions()
     interventions = normalise_interventions(do, definitions)
     if oracle is not None:
         _check_oracle(oracle, list(definitions))

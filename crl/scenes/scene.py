@@ -33,18 +33,33 @@ def check_resolution(resolution: Any) -> int:
     return int(resolution)
 
 
-def _check_count(n: Any, argument: str = "n") -> int:
+def check_count(n: Any, argument: str = "n") -> int:
+    """`n` as an int if it is a positive integer, else a ValueError naming `argument`."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
         raise ValueError(f"{argument} must be a positive integer, got {n!r}")
     return int(n)
 
 
-def _rng(seed: Any) -> np.random.Generator:
+def seeded_rng(seed: Any) -> np.random.Generator:
     """numpy's generator for `seed` (None: fresh entropy), or a ValueError naming the argument."""
     try:
         return np.random.default_rng(seed)
     except (TypeError, ValueError) as error:
         raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}") from error
+
+
+def check_pair_options(k: Any, mode: Any, d: int, name: str, modes: tuple[str, ...]) -> int | None:
+    """The fixed number of changed factors of `sample_pairs` (None for k="random"), after checking k, mode
+    (one of `modes`) and that `name` has d >= 2 factors to change."""
+    if mode not in modes:
+        raise ValueError(f"mode must be one of {list(modes)}, got {mode!r}")
+    if d < 2:
+        raise ValueError(f"sample_pairs needs at least 2 factors that vary; {name!r} has {d}")
+    if k == "random":
+        return None
+    if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 1 <= k <= d - 1:
+        return int(k)
+    raise ValueError(f"k must be an integer in 1..{d - 1} or 'random', got {k!r}")
 
 
 class Scene:
@@ -171,8 +186,8 @@ class Scene:
         Sample
             ``.images`` uint8 (n, H, W, 3), ``.factors`` and ``.noise`` DataFrames.
         """
-        n = _check_count(n)
-        noise = _rng(seed).random((n, len(self.factor_names)))
+        n = check_count(n)
+        noise = seeded_rng(seed).random((n, len(self.factor_names)))
         return self._sample_from_noise(noise)
 
     def render(self, factors: pd.DataFrame) -> np.ndarray:
@@ -213,8 +228,8 @@ class Scene:
         -------
         Sample
         """
-        n = _check_count(n)
-        rng = _rng(seed)
+        n = check_count(n)
+        rng = seeded_rng(seed)
         noise = rng.random((n, len(self.factor_names)))
         return self._sample_from_noise(noise, read_do(do, self.factors, n, rng))
 
@@ -246,7 +261,7 @@ class Scene:
         if not set(self.factor_names) <= set(sample.noise.columns) or len(sample.noise) != len(values):
             raise ValueError(f"sample.noise must have one row per image and columns {self.factor_names}")
         noise = sample.noise[self.factor_names].to_numpy(dtype=np.float64)
-        arrays = read_do(do, self.factors, len(values), _rng(seed))
+        arrays = read_do(do, self.factors, len(values), seeded_rng(seed))
         affected = set(do)
         for name in do:
             affected |= nx.descendants(self.graph, name)
@@ -279,10 +294,10 @@ class Scene:
         -------
         Pairs
         """
-        n = _check_count(n)
-        ks = self._check_pair_options(k, mode)
+        n = check_count(n)
+        ks = check_pair_options(k, mode, len(self.factor_names), self.name, PAIR_MODES)
         d = len(self.factor_names)
-        rng = _rng(seed)
+        rng = seeded_rng(seed)
         noise1 = rng.random((n, d))
         counts = rng.integers(1, d, size=n) if ks is None else np.full(n, ks)
         # the first counts[i] entries of a random permutation of the factors are the changed ones
@@ -296,19 +311,6 @@ class Scene:
             do = DoArrays(np.where(changed, marginal, np.nan), np.zeros((n, d)))
             first, second = self._sample_from_noise(noise1), self._sample_from_noise(noise1, do)
         return Pairs(first.images, second.images, first.factors, second.factors, pd.DataFrame(changed, columns=self.factor_names))
-
-    def _check_pair_options(self, k: Any, mode: Any) -> int | None:
-        """The fixed number of changed variables (None for k="random"), after checking k and mode."""
-        d = len(self.factor_names)
-        if mode not in PAIR_MODES:
-            raise ValueError(f"mode must be one of {list(PAIR_MODES)}, got {mode!r}")
-        if d < 2:
-            raise ValueError(f"sample_pairs needs a scene with at least 2 factors; {self.name!r} has {d}")
-        if k == "random":
-            return None
-        if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 1 <= k <= d - 1:
-            return int(k)
-        raise ValueError(f"k must be an integer in 1..{d - 1} or 'random', got {k!r}")
 
     def labels(
         self, sample: Sample | pd.DataFrame, n: int = 100, mode: str = "exact", seed: int = 0, **options: Any
