@@ -181,8 +181,9 @@ class CausalModel(BaseEstimator):
         check_settings(self.get_params(), objective, pairs, labels)
 
         split = pipeline.split_labels(labels, self.label_holdout, self.seed)
-        encoder = pipeline.train_encoder(objective, images, pairs=pairs, labels=split.train if self.supervise_labels
-                                         else None, label_kinds=self.label_kinds, resume=resume,
+        supervised = split if self.supervise_labels else pipeline.LabelSplit(None, None)
+        encoder = pipeline.train_encoder(objective, images, pairs=pairs, labels=supervised.train,
+                                         validation=supervised.held_out, label_kinds=self.label_kinds, resume=resume,
                                          **pipeline.training_settings(self.get_params()))
         encoded = pipeline.encode(encoder, images, pairs)
         training = pipeline.training_notes(encoder)

@@ -41,10 +41,15 @@ class ModelNotes(DiscoveryNotes):
     readback : dict
         Per concept, the share of an asked change its decoded images carry (`crl.readback`); under
         `crl.thresholds.MIN_CARRIED`, do() on it alone barely changes the images.
+    refuted : dict
+        Edges discovery found that the labelled rows give no evidence for (`crl.label_edges`), taken out of
+        the graph: ``{"cause->effect": {"p_value", "share", "rows"}}``.
     training : dict
         How long the encoder trained and why (`encoders.budget.TrainingPlan`): ``steps``, ``rule`` ("asked",
         "auto: GPU", "auto: CPU budget", "time_budget", "checkpoint"), ``seconds_per_step`` as measured,
-        ``decoder_steps`` and ``estimated_seconds``. Empty for a user's encoder.
+        ``decoder_steps``, ``estimated_seconds``, and ``selected_step``: the step whose networks the encoder
+        kept, the one that read the held-out labelled rows best (`encoders.selection`; None without them).
+        Empty for a user's encoder.
 
     The unmeasured and read-through concepts are also listed, with their reasons, in ``left_out``:
     they stay in the graph as nodes without edges (except those background knowledge requires).
@@ -56,6 +61,7 @@ class ModelNotes(DiscoveryNotes):
     unmeasured: list[str] = field(default_factory=list)
     read_through: dict[str, dict[str, Any]] = field(default_factory=dict)
     readback: dict[str, float] = field(default_factory=dict)
+    refuted: dict[str, dict[str, float]] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -29,6 +29,7 @@ import pandas as pd
 
 from crl.concepts import Concept, ConceptMap, concept_fit, read_through, unmeasured_cause
 from crl.discovery import discover_concepts, orient
+from crl.label_edges import refute_edges
 from crl.labels import LabelSplit, encoder_label_spec, label_categories, label_codes, label_kinds, split_labels
 from crl.notes import ModelNotes, model_notes_of
 from crl.protocols import EncoderLike
@@ -85,6 +86,9 @@ class Calibrated:
         The held-out labelled rows, for the checks that need labels.
     checks : ConceptChecks
         The held-out measurements (empty without held-out rows).
+    labels : DataFrame or None
+        Every labelled row's values (trained on and held out; categories as codes), rows = image rows:
+        values known without the encoder's error, which check the discovered edges (`crl.label_edges`).
     """
 
     concepts: ConceptMap
@@ -92,6 +96,7 @@ class Calibrated:
     pairs: tuple[pd.DataFrame, pd.DataFrame] | None = None
     held_out: HeldOut | None = None
     checks: ConceptChecks = field(default_factory=ConceptChecks)
+    labels: pd.DataFrame | None = None
 
     @property
     def concept_table(self) -> pd.DataFrame:
@@ -100,8 +105,8 @@ class Calibrated:
 
 
 def train_encoder(objective: str, images: np.ndarray, *, pairs: tuple[np.ndarray, np.ndarray] | None = None,
-                  labels: pd.DataFrame | None = None, label_kinds: Mapping[str, str] | None = None,
-                  **settings: Any) -> Encoder:
+                  labels: pd.DataFrame | None = None, validation: pd.DataFrame | None = None,
+                  label_kinds: Mapping[str, str] | None = None, **settings: Any) -> Encoder:
     """Train an `encoders` encoder on the images (weakly supervised by pairs, semi-supervised by labels).
 
     Parameters
@@ -114,6 +119,9 @@ def train_encoder(objective: str, images: np.ndarray, *, pairs: tuple[np.ndarray
         (x1, x2) for the weakly-supervised objectives.
     labels : DataFrame, optional
         Labelled rows to train the first latents on (None: the encoder never sees labels).
+    validation : DataFrame, optional
+        Labelled rows held out (`LabelSplit.held_out`): training ends with the networks that read them best
+        (`encoders.selection`), so that a long training does not trade the concepts for memorised labels.
     label_kinds : dict, optional
         {"name": "categorical" | "continuous"} overriding the encoder's rule.
     **settings
@@ -126,6 +134,7 @@ def train_encoder(objective: str, images: np.ndarray, *, pairs: tuple[np.ndarray
     import encoders
 
     return encoders.train(objective, images, pairs=pairs, labels=labels,
+                          validation=validation if labels is not None else None,
                           label_kinds=dict(label_kinds) if label_kinds and labels is not None else None, **settings)
 
 
@@ -155,7 +164,8 @@ def training_notes(encoder: Encoder) -> dict[str, Any]:
     if plan is None:
         return {}
     return {"steps": plan.steps, "rule": plan.rule, "seconds_per_step": plan.seconds_per_step,
-            "decoder_steps": plan.refit_steps, "estimated_seconds": plan.estimated_seconds}
+            "decoder_steps": plan.refit_steps, "estimated_seconds": plan.estimated_seconds,
+            "selected_step": encoder.config.get("selected_step")}
 
 
 def encode(encoder: EncoderLike, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarray] | None = None) -> Encoded:
@@ -205,11 +215,13 @@ def calibrate(encoder: EncoderLike, encoded: Encoded, labels: LabelSplit | None 
     concepts = _name_concepts(encoded.images, labels.train, spec, label_kinds, include_nuisance)
     pairs = None if encoded.pairs is None else tuple(concepts.to_table(p)[concepts.names] for p in encoded.pairs)
     held_out, checks = None, ConceptChecks()
+    known = None if labels.train is None else label_codes(labels.train, spec, label_kinds)
     if labels.held_out is not None:
         codes = label_codes(labels.held_out, spec, label_kinds, reference=labels.train)
         held_out = HeldOut(codes, encoded.images[codes.index.to_numpy()])
-        checks = measure_concepts(concepts, encoded.images, label_codes(labels.train, spec, label_kinds), codes)
-    return Calibrated(concepts, concepts.to_table(encoded.images), pairs, held_out, checks)
+        checks = measure_concepts(concepts, encoded.images, known, codes)
+        known = pd.concat([known, codes])
+    return Calibrated(concepts, concepts.to_table(encoded.images), pairs, held_out, checks, known)
 
 
 def _name_concepts(latents: np.ndarray, labels: pd.DataFrame | None, spec: Mapping[str, Any] | None,
@@ -276,7 +288,8 @@ def discover(calibrated: Calibrated, *, knowledge: Mapping[str, Any] | None = No
     -------
     networkx.DiGraph
         Every concept a node; ``graph.graph["notes"]`` a `ModelNotes` with discovery's notes, the concept
-        checks, and the concepts left out (``left_out``, with reasons) as nodes without edges.
+        checks, the concepts left out (``left_out``, with reasons) as nodes without edges, and the edges the
+        labelled rows refuted (``refuted``, `crl.label_edges`), taken out.
     """
     import scm
 
@@ -289,6 +302,7 @@ def discover(calibrated: Calibrated, *, knowledge: Mapping[str, Any] | None = No
     graph.add_nodes_from(left_out)
     if left_out and knowledge:  # what the user knows of the concepts left out still holds
         graph = scm.knowledge.impose_knowledge(graph, **knowledge)
+    refuted = refute_edges(graph, calibrated.labels, knowledge)
     notes = model_notes_of(graph)
     reasons = {name: f"reads held-out labelled images poorly (concept fit {checks.fit[name]:.2f})"
                for name in checks.unmeasured}
@@ -297,7 +311,7 @@ def discover(calibrated: Calibrated, *, knowledge: Mapping[str, Any] | None = No
     graph.graph["notes"] = ModelNotes.extending(
         notes, concept_fit={n: round(v, 3) for n, v in checks.fit.items()}, unmeasured=list(checks.unmeasured),
         concept_fit_trained={n: round(v, 3) for n, v in checks.fit_trained.items()}, read_through=through,
-        left_out={**notes.left_out, **reasons})
+        left_out={**notes.left_out, **reasons}, refuted=refuted)
     return graph
 
 

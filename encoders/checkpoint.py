@@ -75,9 +75,18 @@ class LossLog:
 
 
 @dataclass
+class Best:
+    """The networks at the step whose held-out label loss was lowest so far (`encoders.selection`)."""
+
+    step: int
+    loss: float
+    weights: dict[str, torch.Tensor]
+
+
+@dataclass
 class TrainingState:
     """Everything a checkpoint holds besides the config: networks, optimisers, both random streams
-    (batch indices and the objective's sampling noise) and the loss log."""
+    (batch indices and the objective's sampling noise), the loss log and the best step so far."""
 
     modules: nn.ModuleDict
     optimizer: torch.optim.Optimizer
@@ -85,6 +94,7 @@ class TrainingState:
     generator: torch.Generator
     noise: torch.Generator
     log: LossLog = field(default_factory=LossLog)
+    best: Best | None = None
 
     @property
     def vae(self) -> VAE:
@@ -137,7 +147,9 @@ def save_checkpoint(path: Path, config: dict, data: dict, state: TrainingState) 
     log, tensors = state.log, cast(dict[str, torch.Tensor], {})
     stored = _split({"modules": state.modules.state_dict(), "optimizer": state.optimizer.state_dict(),
                      "aux_optimizer": state.aux_optimizer.state_dict() if state.aux_optimizer is not None else None,
-                     "generator": state.generator.get_state(), "noise": state.noise.get_state()}, "", tensors)
+                     "generator": state.generator.get_state(), "noise": state.noise.get_state(),
+                     "best": None if state.best is None else {"step": state.best.step, "loss": state.best.loss,
+                                                              "weights": state.best.weights}}, "", tensors)
     meta = {"config": config, "data": data, "step": log.step, "history": log.history, "count": log.count,
             "sums": {k: float(v) for k, v in log.sums.items()}, "state": stored}
     files = seal({"state.json": json_bytes(meta), "tensors.safetensors": tensor_bytes(tensors)}, FORMAT)
@@ -183,6 +195,8 @@ def resume(path: Path, config: dict, data: dict, state: TrainingState, device: t
             state.aux_optimizer.load_state_dict(stored["aux_optimizer"])
         state.generator.set_state(stored["generator"])
         state.noise.set_state(stored["noise"])
+        best = stored.get("best")
+        state.best = None if best is None else Best(int(best["step"]), float(best["loss"]), dict(best["weights"]))
         state.log = LossLog(step=int(meta["step"]), history=list(meta["history"]), count=int(meta["count"]),
                             sums={k: torch.tensor(float(v), device=device) for k, v in meta["sums"].items()})
     except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as err:

@@ -35,7 +35,8 @@ def array_fingerprint(array: np.ndarray, rows: int | None = FINGERPRINT_ROWS) ->
 
 
 def data_fingerprint(images: np.ndarray, pairs: tuple[np.ndarray, np.ndarray] | None,
-                     labels: tuple[np.ndarray, np.ndarray] | None) -> dict[str, str | None]:
+                     labels: tuple[np.ndarray, np.ndarray] | None,
+                     validation: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, str | None]:
     """The fingerprint of each part of a training's data.
 
     Parameters
@@ -43,16 +44,20 @@ def data_fingerprint(images: np.ndarray, pairs: tuple[np.ndarray, np.ndarray] | 
     images : numpy.ndarray
         uint8 (N, H, W, C).
     pairs : (numpy.ndarray, numpy.ndarray) or None
-    labels : (numpy.ndarray, numpy.ndarray) or None
-        The encoded labels: image rows and their values.
+    labels, validation : (numpy.ndarray, numpy.ndarray) or None
+        The encoded labels and held-out labelled rows: image rows and their values.
 
     Returns
     -------
     dict
-        "images", "pairs", "labels" -> a fingerprint string, or None for a part not given.
+        "images", "pairs", "labels" -> a fingerprint string, or None for a part not given; "validation" only
+        when given (so checkpoints of trainings without it keep their fingerprint).
     """
-    return {
+    found = {
         "images": array_fingerprint(images),
         "pairs": None if pairs is None else "|".join(array_fingerprint(part) for part in pairs),
         "labels": None if labels is None else "|".join(array_fingerprint(part, rows=None) for part in labels),
     }
+    if validation is not None:
+        found["validation"] = "|".join(array_fingerprint(part, rows=None) for part in validation)
+    return found

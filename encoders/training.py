@@ -37,7 +37,8 @@ from encoders.interrupt import DeferredInterrupt, TrainingInterrupted
 from encoders.model import Encoder, build_modules
 from encoders.objectives import get_objective
 from encoders.objectives.base import Objective
-from encoders.objectives.supervision import prepare_labels
+from encoders.objectives.supervision import encode_like, prepare_labels
+from encoders.selection import Selection, restore_best
 
 # Weights are initialised from torch's global generator: seeding it and building the modules is
 # done by one training at a time, so trainings started in threads side by side stay reproducible.
@@ -45,8 +46,9 @@ _SEEDED_INIT = threading.Lock()
 
 
 def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarray] | None = None,
-          labels: pd.DataFrame | None = None, *, latent_dim: int = 10, steps: Steps = 10_000, batch_size: int = 64,
-          lr: float = 1e-4, seed: int = 0, device: str = "auto", checkpoint_dir: str | Path | None = None,
+          labels: pd.DataFrame | None = None, *, validation: pd.DataFrame | None = None, latent_dim: int = 10,
+          steps: Steps = 10_000, batch_size: int = 64, lr: float = 1e-4, seed: int = 0, device: str = "auto",
+          checkpoint_dir: str | Path | None = None,
           checkpoint_every: int = 1000, resume: Resume = "auto", time_budget: float | None = None,
           refit_steps: int | Literal["half"] = 0, progress: bool = True, label_weight: float = 10.0,
           label_kinds: dict[str, str] | None = None, log_every: int = 100, bf16: bool = False,
@@ -57,23 +59,21 @@ def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarra
 
     Parameters
     ----------
-    objective : str
-        A key of `encoders.OBJECTIVES`, e.g. "beta-vae", "ada-gvae", "causal-vae".
-    images : numpy.ndarray
-        uint8 (N, H, W, C), square with a side that is a multiple of 16.
+    objective, images : str, numpy.ndarray
+        A key of `encoders.OBJECTIVES` (e.g. "ada-gvae"); uint8 images (N, H, W, C), square, side a multiple of 16.
     pairs : (numpy.ndarray, numpy.ndarray), optional
         Two uint8 arrays shaped like `images`; needed by group-vae, ml-vae, ada-gvae and ada-ml-vae.
     labels : pandas.DataFrame, optional
         Concepts by image row, NaN where missing; latent dim j becomes column j. Needed by causal-vae.
+    validation : pandas.DataFrame, optional
+        Labelled rows never trained on: training ends with the networks that read them best (`encoders.selection`).
     steps : int or "auto"
         Steps in all (a resumed run continues up to them); "auto": 20,000 on a GPU, on a CPU what fits ten minutes
         with the refit (`encoders.budget`). A run over half an hour (timed on its first steps) is warned about.
-    latent_dim, batch_size, checkpoint_every, log_every : int
-        Latent size; batch size; steps between checkpoints; steps per entry of the returned history.
-    lr, label_weight : float
-        Adam's learning rate; the scale of the label loss added to the objective's.
-    seed, device : int, str
-        Seeds weights, batches and noise (one seed, identical weights on CPU); "auto" (CUDA if present) or a device.
+    latent_dim, batch_size, checkpoint_every, log_every, seed : int
+        Latent size; batch size; steps between checkpoints; steps per history entry; the seed of weights, batches, noise.
+    lr, label_weight, device : float, float, str
+        Adam's learning rate; the label loss's scale against the objective's; "auto" (CUDA if present) or a device.
     checkpoint_dir : str or Path, optional
         Where to checkpoint (`encoders.checkpoint`), every `checkpoint_every` steps, at the end and on Ctrl-C.
     resume : bool or "auto"
@@ -93,13 +93,13 @@ def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarra
     Returns
     -------
     Encoder
-        Trained; `history` holds the logged losses, `plan` the steps (`encoders.budget.TrainingPlan`).
+        `history` holds the logged losses, `plan` the steps, ``config["selected_step"]`` the step kept.
     """
     check_budget(steps, time_budget, refit_steps)
     config, data = _check_arguments(
         objective, images, pairs, labels, label_kinds, objective_options, latent_dim=latent_dim, steps=steps,
         batch_size=batch_size, lr=lr, seed=seed, label_weight=label_weight, checkpoint_every=checkpoint_every,
-        log_every=log_every)
+        log_every=log_every, validation=validation)
     run = _Run(config, data, resolve_device(device), None if checkpoint_dir is None else Path(checkpoint_dir), resume)
     planner = Planner(steps, time_budget, refit_steps, run.device, f"training {objective}", run.resumed, run.time_refit_step)
     return _fit(run, data, planner, label_weight=float(label_weight), compile=compile, bf16=bf16, log_every=log_every,
@@ -114,10 +114,15 @@ def _fit(run: _Run, data: _Data, planner: Planner, *, label_weight: float, compi
     feed = Feed(data.images, data.pairs, data.labels, config["batch_size"], state.generator, run.device)
     take = _ObjectiveStep(state, feed, label_weight, torch.compile(loss_fn) if compile else loss_fn,
                           bool(bf16) and run.device.type == "cuda")
-    _loop(take, run, planner, log_every=log_every, checkpoint_every=checkpoint_every, progress=progress,
+    selection = None if data.validation is None else Selection.of(data.images, *data.validation, run.device)
+    _loop(take, run, planner, selection, log_every=log_every, checkpoint_every=checkpoint_every, progress=progress,
           desc=config["objective"])
     plan = planner.result(state.log.step)
     config["steps"] = plan.steps
+    if selection is not None:
+        if state.best is None or state.best.step != state.log.step:  # the last step is a candidate too
+            selection.measure(state, state.log.step)
+        config["selected_step"] = restore_best(state)
     return Encoder(state.modules, config, state.log.final_history(), run.device, plan=plan)
 
 
@@ -129,12 +134,13 @@ class _Data:
     images: np.ndarray
     pairs: tuple[np.ndarray, np.ndarray] | None
     labels: tuple[np.ndarray, np.ndarray] | None
+    validation: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _check_arguments(objective: str, images: object, pairs: object, labels: pd.DataFrame | None,
                      label_kinds: dict[str, str] | None, objective_options: dict, *, latent_dim: int, steps: Steps,
                      batch_size: int, lr: float, seed: int, label_weight: float, checkpoint_every: int,
-                     log_every: int) -> tuple[dict, _Data]:
+                     log_every: int, validation: pd.DataFrame | None = None) -> tuple[dict, _Data]:
     """Validate every argument of `train`, and describe the training by its config: what a checkpoint
     must match to be resumed and what a saved encoder is rebuilt from."""
     cls = get_objective(objective)
@@ -156,8 +162,12 @@ def _check_arguments(objective: str, images: object, pairs: object, labels: pd.D
         if latent_dim < len(spec.names):
             raise ValueError(f"latent_dim ({latent_dim}) must be >= the number of label columns ({len(spec.names)})")
         encoded = (rows, values)
-    elif label_kinds:
-        raise ValueError("label_kinds was given without labels")
+    elif label_kinds or validation is not None:
+        raise ValueError(f"{'label_kinds' if label_kinds else 'validation'} was given without labels")
+    held_out = None if validation is None or spec is None else encode_like(validation, spec, len(images))
+    if held_out is not None and encoded is not None and np.isin(held_out[0], encoded[0]).any():
+        raise ValueError("validation must hold labelled rows the training does not: rows "
+                         f"{held_out[0][np.isin(held_out[0], encoded[0])][:5].tolist()} are in labels too")
     if cls.needs_labels and spec is None:
         raise ValueError(f"objective {objective!r} needs labels (a DataFrame of concept values per image row)")
     options = cls.make_config(objective_options)
@@ -169,7 +179,7 @@ def _check_arguments(objective: str, images: object, pairs: object, labels: pd.D
         "seed": int(seed), "label_weight": float(label_weight), "labels": spec.to_dict() if spec else None,
         "steps": steps if steps == "auto" else int(steps), "log_every": int(log_every),
     }
-    return config, _Data(images, pairs if cls.needs_pairs else None, encoded)
+    return config, _Data(images, pairs if cls.needs_pairs else None, encoded, held_out)
 
 
 def _check_pairs(pairs: object, images: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -218,7 +228,7 @@ class _Run:
         found = None if folder is None else find_checkpoint(folder, resume)
         self.config, self.device = config, device
         self.checkpoint = None if folder is None else folder / CHECKPOINT
-        self.fingerprint = data_fingerprint(data.images, data.pairs, data.labels)
+        self.fingerprint = data_fingerprint(data.images, data.pairs, data.labels, data.validation)
         self.state = _initial_state(config, device)
         self.resumed = None if found is None else resume_checkpoint(found, config, self.fingerprint, self.state,
                                                                      device, config["steps"])
@@ -272,16 +282,19 @@ class _ObjectiveStep:
         return terms
 
 
-def _loop(take: _ObjectiveStep, run: _Run, planner: Planner, *, log_every: int, checkpoint_every: int,
-          progress: bool, desc: str) -> None:
-    """Run `take` from the step after the logged one to the step `planner` settles, logging every `log_every`
-    steps and checkpointing every `checkpoint_every`, at the end, and on Ctrl-C (after the step it came in)."""
+def _loop(take: _ObjectiveStep, run: _Run, planner: Planner, selection: Selection | None, *, log_every: int,
+          checkpoint_every: int, progress: bool, desc: str) -> None:
+    """Run `take` from the step after the logged one to the step `planner` settles, logging (and measuring the
+    `selection`) every `log_every` steps and checkpointing every `checkpoint_every`, at the end, and on Ctrl-C
+    (after the step it came in)."""
     log = take.state.log
     with DeferredInterrupt() as interrupt:
 
         def take_step(step: int) -> float | None:
             log.add(take(step), step)
             shown = log.flush() if step % log_every == 0 else None
+            if selection is not None and step % log_every == 0:
+                selection.measure(take.state, step)
             if step % checkpoint_every == 0 or interrupt.requested:
                 run.save()
             if interrupt.requested:

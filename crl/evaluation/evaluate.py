@@ -118,8 +118,9 @@ def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
     """Score `model` against `scene`'s ground truth on `n` held-out samples (default 500).
 
     `do`: one intervention dict, a list of them, or None for every factor alone at 25/50/75%
-    of its range (a grid data set's `default_interventions()`: it has images at its grid values only). `oracle`: reads factors from counterfactual images; None loads or trains
-    the cached one (`crl.evaluation.oracle.load_or_train(scene, **oracle_options)`). `report_dir`: also write report.md
+    of its range (a grid data set's `default_interventions()`: it has images at its grid values only).
+    `oracle`: reads factors from counterfactual images; None loads or trains the cached one
+    (`crl.evaluation.oracle.load_or_train(scene, **oracle_options)`). `report_dir`: also write report.md
     and figures there, with `report_extra` (name -> value) listed under the run details and
     `report_figures` (name -> PNG) added. `seed` draws the samples on a stream separate from training seeds.
     """

@@ -108,6 +108,9 @@ def discovery_caveats(graph: nx.DiGraph) -> list[str]:
     for u, v in notes.undecided:
         kept = "kept, marked undecided" if graph.has_edge(u, v) else "left out of the graph"
         lines.append(f"{u} -> {v}: a possible direct parent the pairs could not settle ({kept})")
+    lines += [f"{edge.replace('->', ' -> ')}: found by discovery, but the labelled rows give no evidence for it "
+              f"(p = {found['p_value']:.2g} over {found['rows']} rows; left out of the graph)"
+              for edge, found in notes.refuted.items()]
     return lines + _pair_caveats(notes.pairs)
 
 

@@ -133,6 +133,29 @@ def prepare_labels(labels: pd.DataFrame, n_images: int, label_kinds: dict[str, s
     return rows, np.stack(columns, axis=1).astype(np.float32), spec
 
 
+def encode_like(labels: pd.DataFrame, spec: LabelSpec, n_images: int, argument: str = "validation"
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Labelled rows encoded as `spec` encodes the training labels: (row positions int64, values float32 (n, k)),
+    continuous values standardised with the training's mean and std, categories as the training's codes
+    (a category the training never had is NaN). Its columns must be `spec.names`."""
+    if not isinstance(labels, pd.DataFrame) or list(map(str, labels.columns)) != list(spec.names):
+        columns = list(map(str, labels.columns)) if isinstance(labels, pd.DataFrame) else type(labels).__name__
+        raise ValueError(f"{argument} must be a DataFrame with the labels' columns {spec.names}, got {columns}")
+    if not pd.api.types.is_integer_dtype(labels.index.dtype) or labels.index.has_duplicates \
+            or not labels.index.to_series().between(0, n_images - 1).all():
+        raise ValueError(f"{argument} must be indexed by distinct image rows in 0..{n_images - 1}")
+    encoded: list[np.ndarray] = []
+    for j in range(len(spec.names)):
+        series = labels.iloc[:, j]
+        if spec.kinds[j] == "categorical":
+            index = {str(c): float(i) for i, c in enumerate(spec.categories[j])}
+            encoded.append(np.array([index.get(str(v), np.nan) if pd.notna(v) else np.nan for v in series]))
+        else:
+            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+            encoded.append((values - spec.means[j]) / spec.stds[j])
+    return labels.index.to_numpy().astype(np.int64), np.stack(encoded, axis=1).astype(np.float32)
+
+
 class LabelRegulariser(nn.Module):
     """Sum over label columns of the per-column loss on the concept latents (l2 or cross-entropy)."""
 

@@ -1,0 +1,54 @@
+"""scm.edge_check: edges of a graph tested on rows with known values."""
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from scm.edge_check import edge_evidence, edge_test
+
+
+def chain_rows(n: int = 100, seed: int = 0) -> pd.DataFrame:
+    """x -> y -> z, nonlinear, with a three-level category c -> z too."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, n)
+    y = np.tanh(2 * x) + 0.2 * rng.normal(size=n)
+    c = rng.integers(0, 3, n).astype(float)
+    z = y**2 + 0.8 * (c == 2) + 0.2 * rng.normal(size=n)
+    return pd.DataFrame({"x": x, "y": y, "c": c, "z": z})
+
+
+def test_a_shortcut_through_a_known_parent_has_no_evidence_and_true_edges_do():
+    rows = chain_rows()
+    graph = nx.DiGraph([("x", "y"), ("y", "z"), ("x", "z"), ("c", "z")])
+    found = edge_evidence(graph, rows)
+    assert found[("x", "y")].p_value < 1e-6 and found[("y", "z")].p_value < 1e-6
+    assert found[("c", "z")].p_value < 1e-4  # a categorical parent, tested through its level indicators
+    assert found[("x", "z")].p_value > 0.05 and found[("x", "z")].share < 0.1
+    assert found[("x", "y")].rows == 100
+
+
+def test_the_f_test_matches_the_nested_regression_by_hand():
+    rows = chain_rows(60, seed=3)
+    got = edge_test(rows, "y", "x", [])
+    x = (rows.x - rows.x.mean()) / rows.x.std(ddof=0)
+    design = np.column_stack([np.ones(60), x, x**2, x**3])
+    resid = rows.y - design @ np.linalg.lstsq(design, rows.y, rcond=None)[0]
+    total = ((rows.y - rows.y.mean()) ** 2).sum()
+    assert np.isclose(got.share, 1 - (resid @ resid) / total)
+    from scipy import stats
+    f = ((total - resid @ resid) / 3) / ((resid @ resid) / (60 - 4))
+    assert np.isclose(got.p_value, stats.f.sf(f, 3, 56))
+
+
+def test_missing_values_use_complete_rows_and_too_few_rows_give_no_verdict():
+    rows = chain_rows()
+    rows.loc[:59, "x"] = np.nan
+    assert edge_test(rows, "y", "x", []).rows == 40
+    assert edge_test(rows.iloc[:50], "y", "x", []) is None  # no complete rows at all
+    assert edge_test(chain_rows(12), "z", "y", ["x", "c"]) is None  # 12 rows, 9 regressors
+
+
+def test_undirected_and_skipped_edges_are_not_tested():
+    rows = chain_rows()
+    graph = nx.DiGraph([("x", "y"), ("y", "x"), ("y", "z"), ("x", "z")])
+    found = edge_evidence(graph, rows, skip=[("x", "z")])
+    assert set(found) == {("y", "z")}
