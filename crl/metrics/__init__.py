@@ -4,6 +4,8 @@ Pure functions take `latents` (N, d) and `factors` (N, k), rows are samples (Dat
 accepted); factors are used as discrete labels by mig, dci, sap and modularity (bin continuous
 ones first, e.g. with `histogram_discretize`). Each `compute_*` and the BetaVAE/FactorVAE
 scores sample their points from a scene, with disentanglement_lib's default sizes.
+`unsupervised_scores` needs no factors: disentanglement_lib's Gaussian total and Wasserstein
+correlation and mutual information score of the latents alone.
 """
 from crl.metrics.beta_vae import BetaVAEScore, beta_vae_accuracy, beta_vae_score
 from crl.metrics.dci import DCIScore, compute_dci, dci
@@ -15,6 +17,7 @@ from crl.metrics.modularity import ModularityScore, compute_modularity_explicitn
 from crl.metrics.probes import ProbeScore, r2_probe
 from crl.metrics.representation import evaluate_representation
 from crl.metrics.sap import compute_sap, sap
+from crl.metrics.unsupervised import compute_unsupervised, unsupervised_scores
 
 __all__ = [
     "BetaVAEScore",
@@ -28,6 +31,7 @@ __all__ = [
     "compute_mig",
     "compute_modularity_explicitness",
     "compute_sap",
+    "compute_unsupervised",
     "correlation_matrix",
     "dci",
     "evaluate_representation",
@@ -39,4 +43,5 @@ __all__ = [
     "modularity_explicitness",
     "r2_probe",
     "sap",
+    "unsupervised_scores",
 ]
