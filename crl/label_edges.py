@@ -26,7 +26,8 @@ def refute_edges(graph: nx.DiGraph, labels: pd.DataFrame | None, knowledge: Mapp
     Parameters
     ----------
     graph : networkx.DiGraph
-        The discovered graph over concepts; undirected edges (both directions) are left as they are.
+        The discovered graph over concepts; undirected edges (both directions), and edges marked ``undecided``
+        that the user asked to keep (`keep_undecided`), are left as they are.
     labels : DataFrame or None
         Labelled rows in concept units (categories as codes; NaN missing); None: nothing is checked.
     knowledge : dict, optional
@@ -42,8 +43,9 @@ def refute_edges(graph: nx.DiGraph, labels: pd.DataFrame | None, knowledge: Mapp
     """
     if labels is None or labels.empty:
         return {}
-    required = [tuple(edge) for edge in (knowledge or {}).get("required", [])]
-    evidence = edge_evidence(graph, labels, skip=required)
+    kept = [tuple(edge) for edge in (knowledge or {}).get("required", [])]
+    kept += [edge for edge in graph.edges if graph.edges[edge].get("undecided")]
+    evidence = edge_evidence(graph, labels, skip=kept)
     refuted = {edge: found for edge, found in evidence.items() if found is not None and found.p_value > alpha}
     graph.remove_edges_from(list(refuted))
     return {f"{i}->{j}": {"p_value": round(found.p_value, 4), "share": round(found.share, 4), "rows": found.rows}

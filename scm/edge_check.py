@@ -5,11 +5,13 @@ errors make: a latent that leaks a little of another variable, or an ancestor wh
 the child only through a parent measured with error, both look like direct causes. A few rows
 whose values are known (labels) carry none of these errors. `edge_evidence` asks of every directed
 edge i -> j of a graph whether i predicts j on those rows beyond j's other parents in the graph:
-a nested least-squares F-test of j on the parents' features (continuous: x, x^2, x^3 standardised,
-the additive polynomial of the pair route's direct-edge test; discrete: one indicator per level
-but the first), with and without i's. It is a check, not a discovery: with 100 rows it has power
-for the effects that make an edge worth drawing, and an edge it gives no evidence for is one
-the labels do not support.
+a nested least-squares F-test of j on the other parents' features (continuous: x, x^2, x^3
+standardised, the additive polynomial of the pair route's direct-edge test; discrete: one indicator
+per level but the first), with and without i's features and their products with each other
+parent's (z, z^2; indicators). The products matter: the pendulum's shadow length depends on the
+pendulum's angle mostly through the light's (additive test p = 0.07 on 100 labels, with the products
+p < 1e-50). It is a check, not a discovery: with 100 rows it has power for the effects that make an
+edge worth drawing, and an edge it gives no evidence for is one the labels do not support.
 """
 from __future__ import annotations
 
@@ -56,8 +58,17 @@ def _features(column: pd.Series) -> np.ndarray:
     return np.column_stack([x**k for k in range(1, DEGREE + 1)])
 
 
-def _design(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    return np.column_stack([np.ones(len(table)), *[_features(table[c]) for c in columns]])
+def _design(table: pd.DataFrame, others: list[str], candidate: str | None = None) -> np.ndarray:
+    """Intercept and the other parents' features; with `candidate`, its features and their products with the
+    others' first two powers (or indicators)."""
+    columns = [np.ones((len(table), 1)), *[_features(table[c]) for c in others]]
+    if candidate is not None:
+        own = _features(table[candidate])
+        columns.append(own)
+        for other in others:
+            partner = _features(table[other])[:, :2]  # z, z^2 (or the first two indicators)
+            columns.append((own[:, :, None] * partner[:, None, :]).reshape(len(table), -1))
+    return np.column_stack(columns)
 
 
 def _residual_sum(y: np.ndarray, x: np.ndarray) -> tuple[float, int]:
@@ -74,7 +85,7 @@ def edge_test(table: pd.DataFrame, child: str, candidate: str, others: list[str]
     if len(rows) == 0:
         return None
     y = rows[child].to_numpy(dtype=float)
-    full, reduced = _design(rows, [candidate, *others]), _design(rows, others)
+    full, reduced = _design(rows, others, candidate), _design(rows, others)
     rss_full, rank_full = _residual_sum(y, full)
     rss_reduced, rank_reduced = _residual_sum(y, reduced)
     df_num, df_den = rank_full - rank_reduced, len(rows) - rank_full

@@ -21,8 +21,10 @@ def test_an_edge_without_evidence_leaves_with_its_numbers_and_a_true_one_stays()
     assert list(refuted) == ["c->b"] and refuted["c->b"]["p_value"] > 0.05 and refuted["c->b"]["rows"] == 100
 
 
-def test_required_edges_stay_and_no_labels_check_nothing():
+def test_required_and_kept_undecided_edges_stay_and_no_labels_check_nothing():
     graph = nx.DiGraph([("a", "b"), ("c", "b")])
     assert refute_edges(graph, labelled_rows(), {"required": [("c", "b")]}) == {}
     assert graph.has_edge("c", "b")
+    graph.edges["c", "b"]["undecided"] = True
+    assert refute_edges(graph, labelled_rows()) == {} and graph.has_edge("c", "b")
     assert refute_edges(graph, None) == {} and graph.number_of_edges() == 2
