@@ -89,7 +89,8 @@ def scene_scores(model: Any, scene: Any, result: EvaluationResult, oracle: Any =
         SID is taken on ``model.dag_`` (every edge oriented, what the SCM follows), SHD on ``model.graph``.
         Details: ``edges_true``, ``edges_model``, `edge_changes`' lists, ``readback`` and ``concept_fit`` per
         concept, ``weak_readback`` (concepts under `crl.thresholds.MIN_CARRIED`), ``left_out`` (concepts
-        discovery made no claim about), ``cf_by_intervened`` (counterfactual error of each factor when it is
+        discovery made no claim about), ``refuted`` (edges the labelled rows refuted), ``selected_step`` (the
+        encoder step kept), ``cf_by_intervened`` (counterfactual error of each factor when it is
         the one intervened on).
     """
     names = [f.name for f in scene.factors]
@@ -108,7 +109,8 @@ def scene_scores(model: Any, scene: Any, result: EvaluationResult, oracle: Any =
                "readback": {k: round(float(v), 3) for k, v in notes.readback.items()},
                "concept_fit": {k: round(float(v), 3) for k, v in notes.concept_fit.items()},
                "weak_readback": sorted(k for k, v in notes.readback.items() if v < MIN_CARRIED),
-               "left_out": sorted(map(str, notes.left_out)),
+               "left_out": sorted(map(str, notes.left_out)), "refuted": sorted(notes.refuted),
+               "selected_step": notes.training.get("selected_step"),
                "cf_by_intervened": _mean_by_variable(result.counterfactual, "intervened", "error_norm")}
     return {**{k: scores[k] for k in SCORE_COLUMNS}, **details}
 
