@@ -8,8 +8,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"scenes", "datasets", "metrics", "downstream", "plots", "evaluation", "model_selection", "pipeline", "notes",
-               "thresholds", "protocols"}
+_SUBMODULES = {"scenes", "datasets", "metrics", "downstream", "study", "plots", "evaluation", "model_selection", "pipeline",
+               "notes", "thresholds", "protocols"}
 _NAMES = {
     "CausalModel": "crl.causal_model",
     "QueryResult": "crl.causal_model",
