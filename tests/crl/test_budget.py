@@ -61,7 +61,8 @@ def test_auto_steps_on_a_cpu_fit_the_budget_and_are_recorded(data, monkeypatch, 
     model = fit_on_scene(crl.CausalModel(**TINY), data)
     assert model.steps_ == 20 and model.get_params()["steps"] == "auto"  # 6 s / (0.2 + 0.2 / 2) s
     assert model.notes.training == {"steps": 20, "rule": "auto: CPU budget", "seconds_per_step": 0.2,
-                                    "decoder_steps": 10, "estimated_seconds": pytest.approx(6.0)}
+                                    "decoder_steps": 10, "estimated_seconds": pytest.approx(6.0),
+                                    "selected_step": None}  # TINY holds no labelled rows out: no step is selected
     model.save(tmp_path / "model")
     assert crl.CausalModel.load(tmp_path / "model", device="cpu").steps_ == 20
 
