@@ -88,6 +88,13 @@ def main() -> None:
             else:
                 rate = _rate(lambda f=baseline, subset=subset: f(subset, args.resolution), count, repeats=1)
             print(f"{name:15s} {ours:11.0f}  {label:22s} {rate:8.0f} {ours / rate:7.1f}x")
+    for name in ["multi_sprites", "tetrominoes"]:  # object scenes (2-6 objects): whole samples, masks and tables included
+        scene = crl.scenes.load(name, resolution=args.resolution)
+        ours = _rate(lambda scene=scene: scene.sample(args.n, seed=0), args.n)
+        objects = scene.sample(args.baseline_n, seed=0).objects
+        each = [rows.assign(image=0) for _, rows in objects.groupby("image")]
+        rate = _rate(lambda scene=scene, each=each: [scene.render(rows, n=1) for rows in each], len(each))
+        print(f"{name:15s} {ours:11.0f}  {'per-image loop':22s} {rate:8.0f} {ours / rate:7.1f}x")
 
 
 if __name__ == "__main__":

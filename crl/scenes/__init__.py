@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crl.scenes import flow as _flow
+from crl.scenes import objects as _objects
 from crl.scenes import pendulum as _pendulum
 from crl.scenes import sprites as _sprites
 from crl.scenes.build import custom
@@ -18,12 +19,14 @@ from crl.scenes.random import RandomScene, random_scene
 from crl.scenes.samples import Pairs, Sample
 from crl.scenes.scene import Scene
 
-_BUILDERS: dict[str, Callable[..., Scene]] = {
+_BUILDERS: dict[str, Callable[..., Scene | _objects.ObjectScene]] = {
     "causal_sprites": _sprites.causal_sprites,
     "flow": _flow.flow,
+    "multi_sprites": _objects.multi_sprites,
     "pendulum": _pendulum.pendulum,
     "random": random_scene,
     "sprites": _sprites.sprites,
+    "tetrominoes": _objects.tetrominoes,
 }
 
 
@@ -32,7 +35,7 @@ def names() -> list[str]:
     return sorted(_BUILDERS)
 
 
-def load(name: str, resolution: int = 64, **options: Any) -> Scene:
+def load(name: str, resolution: int = 64, **options: Any) -> Scene | _objects.ObjectScene:
     """Build a built-in scene: a known causal model to learn from and to score against.
 
     Parameters
@@ -41,7 +44,8 @@ def load(name: str, resolution: int = 64, **options: Any) -> Scene:
         One of `names()`: "pendulum" and "flow" (CausalVAE's scenes), "sprites" (dSprites-like,
         independent factors), "causal_sprites" (sprites whose factors follow a DAG) or "random"
         (a random graph over 2-8 factors driving a random procedural renderer, drawn from ``seed``:
-        scenes no default was chosen on).
+        scenes no default was chosen on), "multi_sprites" or "tetrominoes" (several objects with masks
+        and exact object edits: an `ObjectScene`, see `crl.scenes.objects`).
     resolution : int
         Image side in pixels, a positive multiple of 16.
     **options
@@ -50,7 +54,7 @@ def load(name: str, resolution: int = 64, **options: Any) -> Scene:
 
     Returns
     -------
-    Scene
+    Scene or ObjectScene
     """
     if name not in _BUILDERS:
         raise ValueError(f"unknown scene {name!r}; available scenes are {names()}")

@@ -44,7 +44,7 @@ def chain():
 
 
 def test_names():
-    assert crl.scenes.names() == ["causal_sprites", "flow", "pendulum", "random", "sprites"]
+    assert crl.scenes.names() == ["causal_sprites", "flow", "multi_sprites", "pendulum", "random", "sprites", "tetrominoes"]
 
 
 @pytest.mark.parametrize("name", ["causal_sprites", "flow", "pendulum", "sprites"])
