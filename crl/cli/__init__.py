@@ -16,7 +16,7 @@ import crl
 from crl.cli.common import UsageError
 from crl.exceptions import ModelFileError
 
-SUBCOMMANDS = ["demo", "train", "discover", "query", "evaluate", "scene", "study"]
+SUBCOMMANDS = ["demo", "train", "discover", "query", "evaluate", "scene", "study", "reason"]
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:

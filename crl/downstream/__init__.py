@@ -5,7 +5,9 @@
 - `unfairness`: disentanglement_lib's demographic-parity unfairness of those classifiers across
   the values of each other factor;
 - `strong_generalization`: Schott et al.'s (ICLR 2022) readout R^2 on random, composition,
-  interpolation and extrapolation splits of factor space (`make_split` for a grid table).
+  interpolation and extrapolation splits of factor space (`make_split` for a grid table);
+- `reasoning` (a subpackage): van Steenkiste et al.'s abstract visual reasoning, PGM-style puzzles from any scene
+  and WReN's accuracy after few and many steps on a representation (docs/reasoning.md).
 
 ``represent`` is a callable uint8 images (N, H, W, C) -> (N, d) array (``encoders.Encoder.encode``);
 each task also has an array-level function that its tests check on fixed arrays. See docs/downstream.md.

@@ -28,6 +28,19 @@ def rank_correlation(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFram
     return table[list(columns)].apply(pd.to_numeric, errors="coerce").corr(method="spearman")
 
 
+def cross_correlation(table: pd.DataFrame, ys: Sequence[str], xs: Sequence[str]) -> pd.DataFrame:
+    """Spearman's rho of each `ys` column (rows) with each `xs` column (columns) over the trials."""
+    return rank_correlation(table, list(dict.fromkeys([*ys, *xs]))).loc[list(ys), list(xs)]
+
+
+def step_curves(table: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """Median per objective of the columns ``{prefix}{step}`` (a score along training): rows steps, columns objectives."""
+    found = {int(c[len(prefix):]): c for c in table.columns if str(c).startswith(prefix) and c[len(prefix):].isdigit()}
+    steps = sorted(found)
+    medians = table.groupby("objective", sort=False)[[found[s] for s in steps]].median()
+    return pd.DataFrame(medians.to_numpy().T, index=pd.Index(steps, name="step"), columns=medians.index)
+
+
 def _point(table: pd.DataFrame) -> pd.Series:
     """A key per row naming its grid point: objective and every hyperparameter value (seeds share it)."""
     parts = [table["objective"].astype(str)]

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from crl.plots import save_figure
-from crl.study.analysis import SOURCES, rank_correlation, regularisation_column, variance_shares
+from crl.study.analysis import SOURCES, rank_correlation, regularisation_column, step_curves, variance_shares
 
 PANEL = 2.6  # inches per panel side
 SOURCE_COLOURS = {"data": "#868e96", "objective": "#1c7ed6", "hyperparameters": "#f59f00", "seed": "#e03131"}
@@ -164,3 +164,18 @@ def against(table: pd.DataFrame, ys: Sequence[str], xs: Sequence[str], path: str
             ax.set_ylabel(short(y_column), fontsize=8)
     axes[0, 0].legend(fontsize=7)
     return _finish(fig, title, path)
+
+
+def curves(table: pd.DataFrame, prefix: str, path: str | os.PathLike, ylabel: str) -> Path | None:
+    """A score measured along training (columns ``{prefix}{step}``): the median per objective against steps."""
+    medians = step_curves(table, prefix)
+    if medians.empty:
+        return None
+    fig = Figure(figsize=(5.5, 3.5))
+    ax = fig.subplots()
+    for objective in medians.columns:
+        ax.plot(medians.index, medians[objective].to_numpy(), marker="o", markersize=3, label=str(objective))
+    ax.set_xlabel("training steps")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7)
+    return save_figure(fig, path)

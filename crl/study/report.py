@@ -4,7 +4,8 @@ Figures (Locatello et al. 2019, 2020 argued from these): the Spearman rank corre
 violins of each score per objective and data set; each score against regularisation strength; the share of
 score variance the data, objective, hyperparameters and seed explain; model selection by unsupervised and
 few-label scores against the true best; and each downstream task against the disentanglement scores (when
-the study measured them). Every figure's numbers are printed next to it.
+the study measured them), with abstract reasoning's accuracy at few and many steps and its curve on their own.
+Every figure's numbers are printed next to it.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import pandas as pd
 
 from crl.evaluation.report import markdown_table
 from crl.study import figures
+from crl.study.analysis import cross_correlation, variance_shares
 from crl.study.analysis import selection_table as make_selection_table
-from crl.study.analysis import variance_shares
 from crl.study.results import read_results, read_study
 from crl.study.scores import columns_of
 from crl.study.status import status
@@ -100,4 +101,22 @@ def _sections(done: pd.DataFrame, target: Path) -> list[str]:
         _figure(lines, "Downstream tasks against disentanglement",
                 "Each downstream score against each disentanglement score, with Spearman's rho.",
                 figures.against(done, downstream, truths, target / "downstream.png", "Downstream against disentanglement"))
+    reasoning = [c for c in downstream if c.startswith("reasoning.")]
+    if reasoning and truths:
+        lines += _reasoning(done, reasoning, truths, target)
+    return lines
+
+
+def _reasoning(done: pd.DataFrame, reasoning: list[str], truths: list[str], target: Path) -> list[str]:
+    """van Steenkiste et al.'s main figure: WReN's accuracy after few and many steps against each disentanglement
+    score (scatter and Spearman's rho), and the accuracy curve per objective."""
+    lines: list[str] = []
+    _figure(lines, "Abstract reasoning against disentanglement",
+            "Test accuracy of WReN on PGM-style puzzles after few and after many training steps against each "
+            "disentanglement score, with Spearman's rho: do more disentangled representations learn faster?",
+            figures.against(done, reasoning, truths, target / "reasoning.png", "Abstract reasoning against disentanglement"))
+    rho = cross_correlation(done, reasoning, truths).rename_axis("reasoning").reset_index()
+    lines += ["Spearman's rho:", "", markdown_table(rho, ".2f"), ""]
+    _figure(lines, "Reasoning accuracy along training", "Median test accuracy per objective (chance is 1/6).",
+            figures.curves(done, "reasoning.accuracy@", target / "reasoning_curves.png", "test accuracy"))
     return lines

@@ -18,8 +18,10 @@ test labels, `lower_is_better` naming those minimised; "unsupervised"; "downstre
   regression and with boosted trees (`crl.downstream.sample_efficiency`).
 - ``fairness``: disentanglement_lib's unfairness (`crl.downstream.unfairness`; 0 is fair).
 - ``generalization``: Schott et al.'s readout R^2 per split of factor space (`crl.downstream.strong_generalization`).
+- ``reasoning``: van Steenkiste et al.'s abstract reasoning, WReN's test accuracy on PGM-style puzzles after few and
+  many training steps, and its curve (`crl.downstream.reasoning`; `FAST` sizes when fast).
 
-Fairness and generalization render images for chosen factors: on data that cannot (a loose folder) they
+Fairness, generalization and reasoning render images for chosen factors: on data that cannot (a loose folder) they
 give no numbers.
 """
 from __future__ import annotations
@@ -30,6 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from crl.downstream import sample_efficiency, strong_generalization, unfairness
+from crl.downstream.reasoning import FAST as REASONING_FAST
+from crl.downstream.reasoning import reasoning
 from crl.metrics.representation import DEFAULT_METRICS, TABLE_METRICS, evaluate_representation
 from crl.metrics.unsupervised import SCORES as UNSUPERVISED_SCORES
 from crl.metrics.unsupervised import compute_unsupervised
@@ -133,7 +137,14 @@ def _generalization(encoder: Any, data: Any, context: ScoreContext) -> dict[str,
     return strong_generalization(encoder.encode, data, seed=context.seed, **_sizes("generalization", context))
 
 
+def _reasoning(encoder: Any, data: Any, context: ScoreContext) -> dict[str, float]:
+    if not context.renders:
+        return {}
+    return reasoning(encoder, data, REASONING_FAST if context.fast else None, seed=context.seed)
+
+
 EFFICIENCY_HEADLINE = ("sample_efficiency", "100:mean_test_accuracy")
+REASONING_HEADLINE = ("accuracy:few", "accuracy:many")
 FAMILIES: dict[str, ScoreFamily] = {
     "metrics": ScoreFamily(_metrics, "disentanglement",
                            ("beta_vae", "factor_vae", "mig", "dci.disentanglement", "sap", "modularity", "mcc")),
@@ -146,6 +157,7 @@ FAMILIES: dict[str, ScoreFamily] = {
     "fairness": ScoreFamily(_fairness, "downstream", ("mean_fairness:mean_pred:mean_sens",)),
     "generalization": ScoreFamily(_generalization, "downstream",
                                   ("random:r2", "composition:r2", "interpolation:r2", "extrapolation:r2")),
+    "reasoning": ScoreFamily(_reasoning, "downstream", REASONING_HEADLINE),
 }
 """The score families a study may ask for (config ``scores.families``), by name."""
 
