@@ -185,8 +185,8 @@ def resume(path: Path, config: dict, data: dict, state: TrainingState, device: t
         A ValueError naming the checkpoint and the remedy, when it is damaged, of another config or data, or
         past `steps`.
     """
-    meta, tensors = _read(path)
-    _check_match(path, meta, config, data, steps)
+    meta, tensors = read_checkpoint(path)
+    check_match(path, meta, config, data, steps)
     try:
         stored = _join(meta["state"], tensors)
         state.modules.load_state_dict(stored["modules"])
@@ -205,7 +205,7 @@ def resume(path: Path, config: dict, data: dict, state: TrainingState, device: t
     return target if isinstance(target, int) else None
 
 
-def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+def read_checkpoint(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """The plain record and the tensors of the checkpoint folder `path`, each file checked by the manifest."""
     try:
         files = read_folder(path, FORMAT)
@@ -221,7 +221,7 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     return meta, tensors
 
 
-def _check_match(path: Path, meta: dict[str, Any], config: dict, data: dict, steps: int | Literal["auto"]) -> None:
+def check_match(path: Path, meta: dict[str, Any], config: dict, data: dict, steps: int | Literal["auto"]) -> None:
     """Raise CheckpointError unless the checkpoint was written by this training (config, data) and not past `steps`."""
     differing = _differing({k: v for k, v in meta["config"].items() if k not in NOT_COMPARED_ON_RESUME},
                            {k: v for k, v in config.items() if k not in NOT_COMPARED_ON_RESUME})

@@ -2,8 +2,14 @@
 random streams on it."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import torch
+
+# Weights are initialised from torch's global generator: seeding it and building the modules is done by one
+# training at a time (any model kind), so trainings started in threads side by side stay reproducible.
+SEEDED_INIT = threading.Lock()
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:

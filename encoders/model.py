@@ -29,6 +29,7 @@ from encoders.objectives.base import Objective, gaussian_kl, sample_gaussian
 from encoders.objectives.causal_vae import CausalVAE
 from encoders.objectives.group_vae import GroupVAE, pair_terms
 from encoders.objectives.supervision import LabelRegulariser, LabelSpec
+from encoders.slots.model import is_slot_folder, load_slots
 
 FORMAT = FolderFormat(
     name="crl-encoder", noun="encoder", schema=1, legacy_marker="weights.pt",
@@ -272,7 +273,8 @@ class Encoder:
 
 
 def load(path: str | Path, device: str = "auto") -> Encoder:
-    """Load an encoder saved with `Encoder.save`, on any device; loading runs no stored code.
+    """Load an encoder saved with `Encoder.save`, on any device; loading runs no stored code. A folder saved by
+    `encoders.slots.SlotModel.save` loads as that `SlotModel` (typed code calls `encoders.slots.load_slots`).
 
     Parameters
     ----------
@@ -291,6 +293,8 @@ def load(path: str | Path, device: str = "auto") -> Encoder:
         A ValueError naming the file and the remedy, when the folder holds no encoder of this crl or a file
         fails its check.
     """
+    if is_slot_folder(path):
+        return load_slots(path, device)  # type: ignore[return-value]
     return _build(read_folder(path, FORMAT), device, str(path))
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,47 +23,49 @@ from typing import Literal, cast
 import numpy as np
 import pandas as pd
 import torch
+from torch import nn
 
 from encoders.budget import Planner, Steps, StepTimer, check_budget, decoder_step_seconds
 from encoders.checkpoint import CHECKPOINT, Resume, TrainingState, find_checkpoint, save_checkpoint
 from encoders.checkpoint import resume as resume_checkpoint
 from encoders.data import check_images
-from encoders.device import resolve_device, seeded_generator
+from encoders.device import SEEDED_INIT, resolve_device, seeded_generator
 from encoders.feed import Feed
 from encoders.fingerprint import data_fingerprint
 from encoders.fitting import adam, descend, run_steps
 from encoders.interrupt import DeferredInterrupt, TrainingInterrupted
 from encoders.model import Encoder, build_modules
+from encoders.networks import VAE
 from encoders.objectives import get_objective
-from encoders.objectives.base import Objective
+from encoders.objectives.base import Batch, Objective
 from encoders.objectives.supervision import encode_like, prepare_labels
 from encoders.selection import Selection, restore_best
-
-# Weights are initialised from torch's global generator: seeding it and building the modules is
-# done by one training at a time, so trainings started in threads side by side stay reproducible.
-_SEEDED_INIT = threading.Lock()
+from encoders.slots.model import KINDS as SLOT_KINDS
+from encoders.slots.training import train_slots
 
 
 def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarray] | None = None,
           labels: pd.DataFrame | None = None, *, validation: pd.DataFrame | None = None, latent_dim: int = 10,
-          steps: Steps = 10_000, batch_size: int = 64, lr: float = 1e-4, seed: int = 0, device: str = "auto",
+          steps: Steps = 10_000, batch_size: int = 64, lr: float | None = None, seed: int = 0, device: str = "auto",
           checkpoint_dir: str | Path | None = None,
           checkpoint_every: int = 1000, resume: Resume = "auto", time_budget: float | None = None,
           refit_steps: int | Literal["half"] = 0, progress: bool = True, label_weight: float = 10.0,
           label_kinds: dict[str, str] | None = None, log_every: int = 100, bf16: bool = False,
           compile: bool = False, **objective_options) -> Encoder:
-    """Train an image encoder/decoder with one of `encoders.OBJECTIVES`.
-
+    """Train an image encoder/decoder with one of `encoders.OBJECTIVES` (for "slot-attention" and "slot-set-prediction":
+    a `SlotModel`, from `encoders.slots.train_slots` with the arguments it takes; typed code calls that instead).
     Defaults follow disentanglement_lib (Adam, lr 1e-4, betas (0.9, 0.999)); bad arguments raise ValueError at once.
 
     Parameters
     ----------
     objective, images : str, numpy.ndarray
-        A key of `encoders.OBJECTIVES` (e.g. "ada-gvae"); uint8 images (N, H, W, C), square, side a multiple of 16.
+        A key of `encoders.OBJECTIVES` (e.g. "ada-gvae"; `**objective_options`: fields of its Config, e.g. beta=4.0);
+        uint8 images (N, H, W, C), square, side a multiple of 16.
     pairs : (numpy.ndarray, numpy.ndarray), optional
         Two uint8 arrays shaped like `images`; needed by group-vae, ml-vae, ada-gvae and ada-ml-vae.
-    labels : pandas.DataFrame, optional
-        Concepts by image row, NaN where missing; latent dim j becomes column j. Needed by causal-vae.
+    labels, label_kinds : pandas.DataFrame, dict of str to str, optional
+        Concepts by image row, NaN where missing; latent dim j becomes column j. Needed by causal-vae. label_kinds:
+        "continuous" or "categorical" per label column (else `supervision.infer_kind`).
     validation : pandas.DataFrame, optional
         Labelled rows never trained on: training ends with the networks that read them best (`encoders.selection`).
     steps : int or "auto"
@@ -72,34 +73,33 @@ def train(objective: str, images: np.ndarray, pairs: tuple[np.ndarray, np.ndarra
         with the refit (`encoders.budget`). A run over half an hour (timed on its first steps) is warned about.
     latent_dim, batch_size, checkpoint_every, log_every, seed : int
         Latent size; batch size; steps between checkpoints; steps per history entry; the seed of weights, batches, noise.
-    lr, label_weight, device : float, float, str
-        Adam's learning rate; the label loss's scale against the objective's; "auto" (CUDA if present) or a device.
-    checkpoint_dir : str or Path, optional
-        Where to checkpoint (`encoders.checkpoint`), every `checkpoint_every` steps, at the end and on Ctrl-C.
-    resume : bool or "auto"
+    lr, label_weight, device : float or None, float, str
+        Adam's learning rate (None: 1e-4; slot models: 4e-4); the label loss's scale; "auto" (CUDA if present) or a device.
+    checkpoint_dir, resume : str or Path or None, bool or "auto"
+        Where to checkpoint (`encoders.checkpoint`), every `checkpoint_every` steps, at the end and on Ctrl-C. resume
         "auto": continue from the checkpoint in `checkpoint_dir` when there is one; True: it must be there;
         False: start afresh and replace it. A checkpoint of another config or data, or past `steps`, is refused.
-    time_budget : float, optional
-        Seconds for training and refit: the steps are cut to what fits at the measured speed.
-    refit_steps : int or "half"
-        Decoder refit steps the caller runs next (`encoders.refine_decoder`; "half": steps // 2), in the estimate.
+    time_budget, refit_steps : float or None, int or "half"
+        Seconds for training and refit (the steps are cut to what fits at the measured speed); the decoder refit
+        steps the caller runs next (`encoders.refine_decoder`; "half": steps // 2), in the estimate.
     progress, bf16, compile : bool
         Show a progress bar; bfloat16 autocast on CUDA (ignored on CPU); torch.compile the loss.
-    label_kinds : dict of str to str, optional
-        "continuous" or "categorical" per label column (else `supervision.infer_kind`).
-    **objective_options
-        Fields of the objective's Config, e.g. beta=4.0.
 
     Returns
     -------
     Encoder
         `history` holds the logged losses, `plan` the steps, ``config["selected_step"]`` the step kept.
     """
+    if objective in SLOT_KINDS:  # pairs, labels and validation are refused there by name
+        return train_slots(objective, images, steps=steps, batch_size=batch_size, lr=4e-4 if lr is None else lr, seed=seed,  # type: ignore[return-value]
+                           device=device, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, resume=resume,
+                           time_budget=time_budget, progress=progress, log_every=log_every, pairs=pairs, labels=labels,
+                           validation=validation, **objective_options)
     check_budget(steps, time_budget, refit_steps)
-    config, data = _check_arguments(
+    config, data = check_arguments(
         objective, images, pairs, labels, label_kinds, objective_options, latent_dim=latent_dim, steps=steps,
-        batch_size=batch_size, lr=lr, seed=seed, label_weight=label_weight, checkpoint_every=checkpoint_every,
-        log_every=log_every, validation=validation)
+        batch_size=batch_size, lr=1e-4 if lr is None else lr, seed=seed, label_weight=label_weight,
+        checkpoint_every=checkpoint_every, log_every=log_every, validation=validation)
     run = _Run(config, data, resolve_device(device), None if checkpoint_dir is None else Path(checkpoint_dir), resume)
     planner = Planner(steps, time_budget, refit_steps, run.device, f"training {objective}", run.resumed, run.time_refit_step)
     return _fit(run, data, planner, label_weight=float(label_weight), compile=compile, bf16=bf16, log_every=log_every,
@@ -137,10 +137,10 @@ class _Data:
     validation: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def _check_arguments(objective: str, images: object, pairs: object, labels: pd.DataFrame | None,
-                     label_kinds: dict[str, str] | None, objective_options: dict, *, latent_dim: int, steps: Steps,
-                     batch_size: int, lr: float, seed: int, label_weight: float, checkpoint_every: int,
-                     log_every: int, validation: pd.DataFrame | None = None) -> tuple[dict, _Data]:
+def check_arguments(objective: str, images: object, pairs: object, labels: pd.DataFrame | None,
+                    label_kinds: dict[str, str] | None, objective_options: dict, *, latent_dim: int, steps: Steps,
+                    batch_size: int, lr: float, seed: int, label_weight: float, checkpoint_every: int,
+                    log_every: int, validation: pd.DataFrame | None = None) -> tuple[dict, _Data]:
     """Validate every argument of `train`, and describe the training by its config: what a checkpoint
     must match to be resumed and what a saved encoder is rebuilt from."""
     cls = get_objective(objective)
@@ -196,12 +196,12 @@ def _check_pairs(pairs: object, images: np.ndarray) -> tuple[np.ndarray, np.ndar
     return x1, x2
 
 
-def _initial_state(config: dict, device: torch.device) -> TrainingState:
+def initial_state(config: dict, device: torch.device) -> TrainingState:
     """The state a training starts from: the networks of `config` initialised from its seed, their
     optimisers and the two random streams (batch indices, and the objective's sampling noise, a stream
     of its own rather than a copy of the first)."""
     seed = config["seed"]
-    with _SEEDED_INIT:
+    with SEEDED_INIT:
         torch.manual_seed(seed)
         modules = build_modules(config)
     modules = modules.to(device, memory_format=torch.channels_last)  # type: ignore[call-overload]
@@ -229,7 +229,7 @@ class _Run:
         self.config, self.device = config, device
         self.checkpoint = None if folder is None else folder / CHECKPOINT
         self.fingerprint = data_fingerprint(data.images, data.pairs, data.labels, data.validation)
-        self.state = _initial_state(config, device)
+        self.state = initial_state(config, device)
         self.resumed = None if found is None else resume_checkpoint(found, config, self.fingerprint, self.state,
                                                                      device, config["steps"])
         self.saved_at = self.state.log.step if found is not None else -1
@@ -265,21 +265,33 @@ class _ObjectiveStep:
         state = self.state
         batch = self.feed.batch()
         with torch.autocast("cuda", dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext():
+            labelled_images = None
             if self.feed.labelled:
-                labelled_images, values = self.feed.labelled_batch()
-                mean, log_var = state.vae.encoder(labelled_images)
-                batch.labelled_mean, batch.labelled_log_var, batch.label_values = mean, log_var, values
-            terms = self.loss_fn(state.vae, batch, step)
-            if self.feed.labelled:
-                concepts = state.objective.to_latent(mean.float())[:, :values.shape[1]]
-                terms["label"] = state.supervision(concepts, values)
-                terms["loss"] = terms["loss"] + self.label_weight * terms["label"]
+                labelled_images, batch.label_values = self.feed.labelled_batch()
+            terms = objective_terms(state.modules, batch, labelled_images, step, self.label_weight, self.loss_fn)
         descend(state.optimizer, terms["loss"])
         if state.aux_optimizer is not None:
             terms["discriminator"] = state.objective.auxiliary_loss(step)
             descend(state.aux_optimizer, terms["discriminator"])
         state.objective.after_step(step)
         return terms
+
+
+def objective_terms(modules: nn.ModuleDict, batch: Batch, labelled_images: torch.Tensor | None, step: int,
+                    label_weight: float | torch.Tensor, loss_fn: Callable[..., dict[str, torch.Tensor]]
+                    ) -> dict[str, torch.Tensor]:
+    """One step's loss terms: `loss_fn` (the objective's loss) on `batch`, plus the weighted label loss on
+    `labelled_images` (whose encoded labels are ``batch.label_values``) when given. `encoders.packed` runs it too."""
+    vae, objective = cast(VAE, modules["vae"]), cast(Objective, modules["objective"])
+    if labelled_images is not None:
+        batch.labelled_mean, batch.labelled_log_var = vae.encoder(labelled_images)
+    terms = loss_fn(vae, batch, step)
+    if labelled_images is not None:
+        assert batch.labelled_mean is not None and batch.label_values is not None
+        concepts = objective.to_latent(batch.labelled_mean.float())[:, :batch.label_values.shape[1]]
+        terms["label"] = modules["supervision"](concepts, batch.label_values)
+        terms["loss"] = terms["loss"] + label_weight * terms["label"]
+    return terms
 
 
 def _loop(take: _ObjectiveStep, run: _Run, planner: Planner, selection: Selection | None, *, log_every: int,

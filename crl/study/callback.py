@@ -79,8 +79,8 @@ class StudyCallback(tune.Callback):
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
         if ROW not in result:
             return
-        spec = trial.config["trial"]
         reported = json.loads(result[ROW])
+        spec = reported.get("trial", trial.config["trial"])  # a pack of trials reports each its own row
         self._write({**base_row(spec), "status": "ok", "error": "", "wall_time": reported["wall_time"],
                      "attempts": self._failures.get(trial.trial_id, 0) + 1, **reported["scores"]})
 
@@ -96,9 +96,11 @@ class StudyCallback(tune.Callback):
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self._running.discard(trial.trial_id)
         self._failed += 1
-        spec = trial.config["trial"]
-        self._write({**base_row(spec), "status": "failed", "error": error_text(trial.error_file),
-                     "wall_time": float("nan"), "attempts": self._failures.get(trial.trial_id, 0) + 1})
+        finished = set(self._table.loc[self._table["status"] == "ok", "trial_id"]) if len(self._table) else set()
+        for spec in trial.config["trial"].get("pack", [trial.config["trial"]]):  # each trial of a pack not yet done
+            if spec["id"] not in finished:
+                self._write({**base_row(spec), "status": "failed", "error": error_text(trial.error_file),
+                             "wall_time": float("nan"), "attempts": self._failures.get(trial.trial_id, 0) + 1})
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
         self._bar.close()

@@ -15,12 +15,13 @@ The keys (docs/study.md has a full example)::
     seeds: [0, 1]                  # or {count: 50}
     training: {steps: 600, batch_size: 64, latent_dim: 10, n_images: 2000}   # TRAINING_DEFAULTS fill the rest
     scores: {families: [metrics, selection], fast: true, seed: 0}
-    resources: {cpu: 1, gpu: 0.25} # per trial
+    resources: {cpu: 1, gpu: 0.25} # per trial (per pack of trials with pack > 1)
     max_failures: 1                # retries of a failing trial
+    pack: 1                        # trials trained together by encoders.train_many: K, or auto (by free GPU memory)
 
 A grid may vary any option of the objective's Config (`encoders.OBJECTIVES[name].Config`) and the training
 settings in `GRID_TRAINING`. The config's hash (`config_hash`) leaves out `resources`, `max_failures` and
-`description`, which change how a study runs, not what it computes.
+`description` and `pack`, which change how a study runs, not what it computes.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ import yaml
 
 from crl.scenes.labels import LABEL_MODES
 from crl.study.data import DataSpec, parse_data
-from crl.study.scores import FAMILIES
+from crl.study.scores import DEFAULT_FAMILIES, FAMILIES
 from encoders.objectives import OBJECTIVES
 
 TRAINING_DEFAULTS: dict[str, Any] = {
@@ -51,9 +52,10 @@ labelled images (0: none) and their mode, all drawn with data_seed so every mode
 GRID_TRAINING = ("steps", "batch_size", "latent_dim", "lr", "label_weight", "n_pairs", "pair_k", "n_labels",
                  "label_mode")
 """Training settings a model's grid may vary besides its objective's own options."""
-SECTIONS = ("name", "description", "data", "models", "seeds", "training", "scores", "resources", "max_failures")
+SECTIONS = ("name", "description", "data", "models", "seeds", "training", "scores", "resources", "max_failures",
+            "pack")
 MODEL_KEYS = ("objective", "grid", "options")
-RUN_ONLY = ("description", "resources", "max_failures")
+RUN_ONLY = ("description", "resources", "max_failures", "pack")
 """Sections the hash leaves out: they change how a study runs, not what it computes."""
 
 
@@ -79,6 +81,7 @@ class StudyConfig:
     scores: dict[str, Any]
     resources: dict[str, float]
     max_failures: int
+    pack: int | str = 1
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain data, defaults filled in (what study.json stores and `parse_config` reads)."""
@@ -159,7 +162,7 @@ def parse_config(values: Any) -> StudyConfig:
         models=tuple(_model(entry, f"models[{i}]") for i, entry in enumerate(_list(values["models"], "models"))),
         seeds=_seeds(values.get("seeds", [0])), training=_training(values.get("training", {})),
         scores=_scores(values.get("scores", {})), resources=_resources(values.get("resources", {})),
-        max_failures=_count(values.get("max_failures", 1), "max_failures", 0))
+        max_failures=_count(values.get("max_failures", 1), "max_failures", 0), pack=_pack(values.get("pack", 1)))
 
 
 def _list(value: Any, where: str) -> list[Any]:
@@ -265,7 +268,7 @@ def _scores(values: Any) -> dict[str, Any]:
     unknown = sorted(set(values) - {"families", "fast", "seed"})
     if unknown:
         raise ValueError(f"scores: unknown key(s) {unknown}; expected keys from ['families', 'fast', 'seed']")
-    families = values.get("families", sorted(FAMILIES))
+    families = values.get("families", list(DEFAULT_FAMILIES))
     for family in _list(families, "scores.families"):
         if family not in FAMILIES:
             raise ValueError(f"scores.families: unknown score family {family!r}; expected names from {sorted(FAMILIES)}")
@@ -273,6 +276,13 @@ def _scores(values: Any) -> dict[str, Any]:
     if not isinstance(fast, bool):
         raise ValueError(f"scores.fast: expected true or false, got {fast!r}")
     return {"families": list(families), "fast": fast, "seed": _count(values.get("seed", 0), "scores.seed", 0)}
+
+
+def _pack(value: Any) -> int | str:
+    """How many trials train together: an int >= 1 (1: each alone) or "auto" (`crl.study.runner.pack_size`)."""
+    if value == "auto":
+        return value
+    return _count(value, "pack (or 'auto')", 1)
 
 
 def _resources(values: Any) -> dict[str, float]:

@@ -5,10 +5,13 @@ finished as one Ray Tune experiment under DIR/ray. Embedded local Ray by default
 kept from the terminal); ``address=`` joins an existing cluster, whose workers must see DIR and the data
 files at the same paths (shared storage). A rerun after a kill restores the experiment (`Tuner.restore`)
 when Ray saved it, and any trial whose row in results.parquet says "ok" returns at once without training.
+With ``pack`` > 1 (or "auto") in the config, trials that differ only in seed, lr, label weight and the objective's
+options train together as one Ray trial (`encoders.train_many`), each still scored and recorded as its own row.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -145,7 +148,7 @@ def _tuner(folder: Path, config: StudyConfig, pending: list[Trial], progress: bo
     if tune.Tuner.can_restore(str(experiment)):
         return tune.Tuner.restore(str(experiment), runnable, resume_unfinished=True, resume_errored=True)
     shutil.rmtree(experiment, ignore_errors=True)  # a run killed before Ray first saved its state
-    space = {"trial": tune.grid_search([trial.to_dict() for trial in pending]), "out": str(folder),
+    space = {"trial": tune.grid_search(_units(pending, pack_size(config))), "out": str(folder),
              "scores": config.scores, "threads": max(1, int(config.resources["cpu"]))}
     return tune.Tuner(
         runnable, param_space=space,
@@ -153,3 +156,47 @@ def _tuner(folder: Path, config: StudyConfig, pending: list[Trial], progress: bo
         run_config=tune.RunConfig(name=EXPERIMENT, storage_path=str(folder / RAY_FOLDER), verbose=0,
                                   failure_config=tune.FailureConfig(max_failures=config.max_failures),
                                   callbacks=[StudyCallback(str(folder), progress)]))
+
+
+PACK_MEMORY_SHARE = 0.5
+"""Of the GPU memory free when a study starts, the share "auto" packing fills (the rest: workspaces, scoring)."""
+
+
+def pack_size(config: StudyConfig) -> int:
+    """The trials per pack: the config's int, or for "auto" how many of its largest models fit `PACK_MEMORY_SHARE`
+    of this machine's free GPU memory (1 without a GPU: on a CPU packing does not pay)."""
+    if config.pack != "auto":
+        return int(config.pack)
+    import torch
+
+    if not torch.cuda.is_available():
+        return 1
+    free, _ = torch.cuda.mem_get_info()
+    return max(1, int(PACK_MEMORY_SHARE * free // max(model_bytes(config, spec.resolution or 64) for spec in config.data)))
+
+
+def model_bytes(config: StudyConfig, resolution: int) -> int:
+    """Rough GPU memory of one packed training: float32 weights, gradients and Adam's two moments of the
+    disentanglement_lib network (about 0.7 M parameters at 64 px) and about 50 activations per pixel and image
+    kept for the backward pass (counted on that network at 64 px)."""
+    side = resolution // 16
+    parameters = 2 * 256 * 64 * side * side + 200_000
+    return 4 * (4 * parameters + 50 * resolution * resolution * int(config.training["batch_size"]))
+
+
+def _units(pending: list[Trial], size: int) -> list[dict[str, Any]]:
+    """What each Ray trial runs: one trial's dict, or with `size` > 1 the first of a pack with the pack's trials
+    under "pack" (trials of one data set, objective and training settings bar lr and label weight)."""
+    if size == 1:
+        return [trial.to_dict() for trial in pending]
+    groups: dict[str, list[Trial]] = {}
+    for trial in pending:
+        shared = {k: v for k, v in trial.training.items() if k not in ("lr", "label_weight")}
+        key = json.dumps([trial.data.to_dict(), trial.objective, shared], sort_keys=True, default=str)
+        groups.setdefault(key, []).append(trial)
+    units = []
+    for members in groups.values():
+        for start in range(0, len(members), size):
+            pack = [trial.to_dict() for trial in members[start:start + size]]
+            units.append({**pack[0], "pack": pack})
+    return units

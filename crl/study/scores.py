@@ -160,6 +160,10 @@ FAMILIES: dict[str, ScoreFamily] = {
     "reasoning": ScoreFamily(_reasoning, "downstream", REASONING_HEADLINE),
 }
 """The score families a study may ask for (config ``scores.families``), by name."""
+OPT_IN = ("reasoning",)
+"""Families a study runs only when it lists them: reasoning trains a WReN per trial (hours on a CPU at the reference's sizes)."""
+DEFAULT_FAMILIES = tuple(name for name in sorted(FAMILIES) if name not in OPT_IN)
+"""The families of a study whose config lists none."""
 
 
 def flatten(values: Mapping[str, Any], prefix: str) -> dict[str, float]:
