@@ -34,17 +34,37 @@ def test_an_effect_that_acts_only_through_another_parent_is_found():
     assert edge_test(rows, "v", "u", ["w"]).p_value < 1e-10
 
 
-def test_the_f_test_matches_the_nested_regression_by_hand():
+def test_the_f_tests_match_the_nested_regressions_by_hand():
+    from scipy import stats
+
     rows = chain_rows(60, seed=3)
     got = edge_test(rows, "y", "x", [])
     x = (rows.x - rows.x.mean()) / rows.x.std(ddof=0)
-    design = np.column_stack([np.ones(60), x, x**2, x**3])
-    resid = rows.y - design @ np.linalg.lstsq(design, rows.y, rcond=None)[0]
     total = ((rows.y - rows.y.mean()) ** 2).sum()
-    assert np.isclose(got.share, 1 - (resid @ resid) / total)
-    from scipy import stats
-    f = ((total - resid @ resid) / 3) / ((resid @ resid) / (60 - 4))
-    assert np.isclose(got.p_value, stats.f.sf(f, 3, 56))
+    tests = []
+    for design in (np.column_stack([np.ones(60), x]), np.column_stack([np.ones(60), x, x**2, x**3])):
+        resid = rows.y - design @ np.linalg.lstsq(design, rows.y, rcond=None)[0]
+        k = design.shape[1] - 1
+        f = ((total - resid @ resid) / k) / ((resid @ resid) / (60 - k - 1))
+        tests.append((stats.f.sf(f, k, 60 - k - 1), 1 - (resid @ resid) / total))
+    # linear, cubic and cubic-with-products (no other parents: the cubic again); Bonferroni over the three
+    p_value, share = min(tests)
+    assert np.isclose(got.p_value, min(1.0, 3 * p_value)) and np.isclose(got.share, share)
+
+
+def test_a_weak_edge_among_several_parents_is_kept_where_the_rich_design_alone_misses_it():
+    # y = a + b + c + 0.4 x + noise: a linear effect the 3 + 6*3 = 21-column design dilutes on 100 rows (one draw
+    # where it shows; benchmarks/edge_check.py measures the rates over 690 true edges of random scenes)
+    rng = np.random.default_rng(18)
+    cols = {name: rng.normal(size=100) for name in "abcx"}
+    y = cols["a"] + cols["b"] + cols["c"] + 0.4 * cols["x"] + rng.normal(size=100)
+    rows = pd.DataFrame({**cols, "y": y})
+    from unittest import mock
+
+    import scm.edge_check as edge_check
+    with mock.patch.object(edge_check, "DESIGNS", ("products",)):
+        rich_only = edge_test(rows, "y", "x", ["a", "b", "c"]).p_value
+    assert edge_test(rows, "y", "x", ["a", "b", "c"]).p_value < 0.01 and rich_only > 0.1
 
 
 def test_missing_values_use_complete_rows_and_too_few_rows_give_no_verdict():
