@@ -61,6 +61,16 @@ def _factors(color: bool) -> list[Factor]:
     return factors
 
 
+def shape_distance(name: str, region: raster.Region, x: np.ndarray, y: np.ndarray, radius: np.ndarray,
+                   angle: np.ndarray) -> np.ndarray:
+    """Signed distance of `region`'s pixels to a square, ellipse or heart of `radius` (equal areas at equal radius)."""
+    if name == "square":
+        return raster.box_sdf(region, x, y, SQUARE_HALF_SIDE * radius, SQUARE_HALF_SIDE * radius, angle)
+    if name == "ellipse":
+        return raster.ellipse_sdf(region, x, y, radius, 0.5 * radius, angle)
+    return raster.heart_sdf(region, x, y, HEART_SIDE * radius, angle)
+
+
 def _render(values: Mapping[str, np.ndarray], size: int) -> np.ndarray:
     n = len(values["shape"])
     shape = values["shape"].astype(np.int64)
@@ -76,13 +86,7 @@ def _render(values: Mapping[str, np.ndarray], size: int) -> np.ndarray:
             continue
         x, y, r, a = cx[rows], cy[rows], radius[rows], values["orientation"][rows]
         region = raster.windows(size, x, y, RADIUS * size, index=rows)
-        if name == "square":
-            distance = raster.box_sdf(region, x, y, SQUARE_HALF_SIDE * r, SQUARE_HALF_SIDE * r, a)
-        elif name == "ellipse":
-            distance = raster.ellipse_sdf(region, x, y, r, 0.5 * r, a)
-        else:
-            distance = raster.heart_sdf(region, x, y, HEART_SIDE * r, a)
-        raster.paint(images, region, raster.coverage(distance), colour[rows])
+        raster.paint(images, region, raster.coverage(shape_distance(name, region, x, y, r, a)), colour[rows])
     return raster.to_uint8(images)
 
 

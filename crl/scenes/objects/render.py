@@ -12,8 +12,8 @@ import numpy as np
 from crl.scenes import raster
 from crl.scenes.objects.spec import QUARTER_TURNS, SIZE, TETROMINO_SHAPES
 from crl.scenes.objects.world import World
-from crl.scenes.sprites import HEART_SIDE, SQUARE_HALF_SIDE
 from crl.scenes.sprites import SHAPES as SPRITE_SHAPES
+from crl.scenes.sprites import shape_distance
 
 RADIUS = 0.14  # bounding radius of a size-1 sprite, and half the length of a size-1 I piece, as a fraction of the side
 CELL = RADIUS / 2  # side of a tetromino cell at size 1, as a fraction of the image side
@@ -64,13 +64,7 @@ def _alpha(kind: str, region: raster.Region, values: dict[str, np.ndarray], size
                     for c in range(4))
         return np.minimum(total, np.float32(1.0))
     radius, angle = RADIUS * size * values["size"], values["orientation"]
-    if kind == "square":
-        distance = raster.box_sdf(region, cx, cy, SQUARE_HALF_SIDE * radius, SQUARE_HALF_SIDE * radius, angle)
-    elif kind == "ellipse":
-        distance = raster.ellipse_sdf(region, cx, cy, radius, 0.5 * radius, angle)
-    else:
-        distance = raster.heart_sdf(region, cx, cy, HEART_SIDE * radius, angle)
-    return raster.coverage(distance)
+    return raster.coverage(shape_distance(kind, region, cx, cy, radius, angle))
 
 
 def _batches(kind: str, world: World, k: int) -> list[tuple[str, np.ndarray]]:

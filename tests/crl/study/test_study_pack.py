@@ -1,6 +1,5 @@
 """Packed studies: trials sharing data, objective and training settings train together (encoders.train_many) and
 still fill one row each, with the same columns as the study run unpacked; a rerun trains nothing again."""
-import logging
 
 import pytest
 import torch
@@ -63,17 +62,6 @@ def test_a_pack_gives_each_trial_its_own_saved_model_and_scores(tmp_path, one_th
     assert not any((tmp_path / "packed" / CHECKPOINTS).iterdir())  # the finished pack's checkpoint is gone
     again = list(run_pack(pack, tmp_path / "again", config.scores, frozenset({pack[0].id})))  # a retried pack
     assert [r["trial"]["id"] for r in again] == [pack[1].id] and again[0]["scores"] == results[1]["scores"]
-
-
-@pytest.fixture(scope="module")
-def ray_session():
-    ray = pytest.importorskip("ray")
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-    yield
-    if started:
-        ray.shutdown()
 
 
 @pytest.mark.slow

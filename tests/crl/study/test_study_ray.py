@@ -2,7 +2,6 @@
 its retry, then retried by a rerun that leaves the finished trials alone), and a study killed midway and resumed
 with no trial lost or repeated. One Ray session serves the file (Ray takes seconds to start)."""
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -34,17 +33,6 @@ KILLED = {
     "training": TRAINING,
     "scores": {"fast": True, "families": ["selection"]},
 }
-
-
-@pytest.fixture(scope="module")
-def ray_session():
-    ray = pytest.importorskip("ray")
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-    yield
-    if started:
-        ray.shutdown()
 
 
 def model_inodes(folder):
