@@ -9,10 +9,11 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = {"scenes", "datasets", "metrics", "downstream", "study", "plots", "evaluation", "model_selection", "pipeline",
-               "notes", "thresholds", "protocols"}
+               "notes", "thresholds", "protocols", "objects"}
 _NAMES = {
     "CausalModel": "crl.causal_model",
     "QueryResult": "crl.causal_model",
+    "ObjectModel": "crl.objects",
     "evaluate": "crl.evaluation",
     "NotFittedError": "crl.exceptions",
     "ModelFileError": "crl.exceptions",

@@ -55,11 +55,24 @@ def _check_own_scene(ns: dict, out: Path) -> None:
     assert (out / "04_your_own_scene" / "ice_graph.png").exists()
 
 
+def _check_objects(ns: dict, out: Path) -> None:
+    train, truth, scene = ns["train"], ns["true_removal"], ns["scene"]
+    before = train.objects[train.objects["image"] < 8]
+    assert len(truth.objects) == len(before) - 8 and 1 not in set(truth.objects["object"])  # exactly object 1 goes
+    assert set(ns["model"].graph.nodes) == {"light", *scene.attribute_names}
+    removal, slots = ns["model_removal"], ns["slots"]
+    assert removal.images.shape == ns["truth"].images.shape
+    assert not (removal.masks == (slots + 1)[:, None, None]).any()  # the dropped slot wins no pixel
+    assert -1.0 <= ns["fg_ari"] <= 1.0 and np.isfinite(ns["summary"]["remove mse"])
+    assert (out / "05_objects" / "removal.png").exists() and (out / "05_objects" / "report" / "report.md").exists()
+
+
 CASES = {
     "01_pendulum_end_to_end.py": _check_pendulum,
     "02_identifiability.py": _check_identifiability,
     "03_labels_and_selection.py": _check_labels,
     "04_your_own_scene.py": _check_own_scene,
+    "05_objects.py": _check_objects,
 }
 
 

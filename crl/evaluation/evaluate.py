@@ -123,7 +123,15 @@ def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
     (`crl.evaluation.oracle.load_or_train(scene, **oracle_options)`). `report_dir`: also write report.md
     and figures there, with `report_extra` (name -> value) listed under the run details and
     `report_figures` (name -> PNG) added. `seed` draws the samples on a stream separate from training seeds.
+    An `crl.ObjectModel` is scored by `crl.objects.evaluate.evaluate_objects` (`do`: scene-factor interventions).
     """
+    from crl.objects.model import ObjectModel
+
+    if isinstance(model, ObjectModel):
+        from crl.objects.evaluate import evaluate_objects
+
+        return evaluate_objects(model, scene, n=n, seed=seed, report_dir=report_dir,  # type: ignore[return-value]
+                                do=None if do is None else [do] if isinstance(do, Mapping) else do)
     if isinstance(n, bool) or int(n) != n or n < 2:
         raise ValueError(f"n must be an integer >= 2; got {n!r}")
     definitions = factor_map(scene)

@@ -1,0 +1,139 @@
+"""ObjectModel: slot matching, discovery over pooled object tables, queries on a barely trained model, bad input."""
+from __future__ import annotations
+
+import warnings
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+import crl
+import encoders
+from crl.exceptions import NotFittedError
+from crl.objects import ObjectModel, match_slots
+
+
+def test_matching_recovers_a_known_permutation() -> None:
+    rng = np.random.default_rng(0)
+    masks = np.zeros((3, 12, 12), np.int64)
+    masks[:, 1:4, 1:4], masks[:, 6:9, 2:5], masks[:, 3:7, 8:11] = 1, 2, 3
+    permutations = [rng.permutation(5)[:4] for _ in range(3)]  # slot of the background, then of objects 1..3
+    segmentation = np.stack([perm[m] for perm, m in zip(permutations, masks)])
+    found = match_slots(segmentation, masks, num_slots=5)
+    expected = pd.DataFrame([(i, k, int(perm[k])) for i, perm in enumerate(permutations) for k in (1, 2, 3)],
+                            columns=["image", "object", "slot"])
+    pd.testing.assert_frame_equal(found[["image", "object", "slot"]], expected)
+    assert np.allclose(found["iou"], 1.0)
+
+
+def test_matching_is_hungarian_and_ignores_background() -> None:
+    masks = np.zeros((1, 4, 10), np.int64)
+    masks[0, :, 0:4], masks[0, :, 4:6] = 1, 2
+    segmentation = np.zeros((1, 4, 10), np.int64)
+    segmentation[0, :, 3:10] = 1  # slot 1 holds 1/4 of object 1, all of object 2 and the background
+    # greedy (object 1 first) would give object 1 slot 0 (IoU 3/4) and leave object 2 with slot 1; so does Hungarian,
+    # and object 2's IoU is 2/3 on the foreground (1 column of object 1 beside its 2), 2/7 with the background
+    found = match_slots(segmentation, masks, num_slots=2)
+    assert found[["object", "slot"]].values.tolist() == [[1, 0], [2, 1]]
+    assert found["iou"].tolist() == pytest.approx([3 / 4, 2 / 3])
+    assert match_slots(segmentation, masks, 2, foreground=False)["iou"].tolist() == pytest.approx([3 / 4, 2 / 7])
+
+
+def test_discovery_on_true_pooled_tables_recovers_the_object_graph() -> None:
+    scene = crl.scenes.load("multi_sprites", resolution=32, causal=True)
+    sample = scene.sample(1500, seed=1)
+    table = sample.objects.merge(sample.factors[["light"]], left_on="image", right_index=True)
+    model = ObjectModel(discovery="pc")  # shape, integer codes, is discrete
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # size - y is left undirected by PC: one relation, no v-structure
+        model.fit_graph(table[["light", *scene.attribute_names]])
+    truth = nx.DiGraph(scene.graph.subgraph(["light", *scene.attribute_names]))
+    skeleton = {frozenset(edge) for edge in model.graph_.edges}
+    assert {frozenset(edge) for edge in truth.edges} <= skeleton and len(skeleton) <= len(truth.edges) + 1
+    # the collider light -> shade <- x is oriented; the SCM reproduces shade's mechanism 0.75 + 0.3 (light - x)
+    assert model.dag_.has_edge("light", "shade") and model.dag_.has_edge("x", "shade")
+    row = pd.DataFrame({"light": [0.5], **{a: [table[a].iloc[0]] for a in scene.attribute_names}})
+    row["x"], row["shade"] = 0.5, 0.75
+    moved = model.scm_.counterfactual(row, {"light": 0.8})
+    assert moved["shade"].iloc[0] == pytest.approx(0.75 + 0.3 * 0.3, abs=0.02)
+    # a graph of the user's own: mechanisms only, and do(light) leaves what light does not cause alone
+    model.fit_graph(table[["light", *scene.attribute_names]], graph=truth)
+    assert set(model.graph_.edges) == set(truth.edges)
+    moved = model.scm_.counterfactual(row, {"light": 0.8})
+    assert moved["shade"].iloc[0] == pytest.approx(0.84, abs=0.02) and moved["y"].iloc[0] == row["y"].iloc[0]
+
+
+@pytest.fixture(scope="module")
+def barely_trained() -> tuple[ObjectModel, object, object]:
+    """A slot model after 3 steps at 16 px, with probes fitted on any overlap (min_iou 0): mechanics, not quality."""
+    scene = crl.scenes.load("multi_sprites", resolution=16, min_objects=2, max_objects=3)
+    sample = scene.sample(60, seed=0)
+    slots = encoders.train_slots("slot-attention", sample.images, num_slots=4, steps=3, batch_size=4, preset="cpu",
+                                 width=8, slot_dim=16, seed=0, device="cpu", progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ObjectModel(num_slots=4, labelled=30, min_iou=0.0, device="cpu", progress=False)
+        model.fit(sample, encoder=slots)
+    return model, scene, sample
+
+
+def test_queries_decode_the_changed_slots(barely_trained: tuple) -> None:
+    model, _, sample = barely_trained
+    images = sample.images[:6]
+    reading = model.read(images)
+    # an image's slots do not depend on the other images of the call
+    np.testing.assert_array_equal(model.read(images[2:4]).slots, reading.slots[2:4])
+    first = reading.objects.groupby("image")["object"].min().to_numpy()
+    removed = model.remove(images, first)
+    kept = np.stack([np.delete(reading.slots[i], first[i] - 1, axis=0) for i in range(6)])
+    np.testing.assert_array_equal(removed.images, model.encoder_.decode(kept).image)
+    assert not np.isin(first[:, None, None], removed.masks).all(axis=(1, 2)).any()
+    # an edit of a root attribute moves the slot by (value - reading) times its inverse-probe direction, nothing else
+    hue = reading.objects.set_index(["image", "object"])["hue"]
+    edited = model.edit(images, first, {"hue": 0.5})
+    column = model.probes_.columns.index("hue")
+    moved = reading.slots.copy()
+    for i in range(6):
+        moved[i, first[i] - 1] += (0.5 - hue[(i, first[i])]) * model.probes_.inverse.coef_[:, column]
+    if not model.dag_.out_degree("hue"):
+        np.testing.assert_allclose(model.encoder_.decode(moved).image, edited.images, atol=1)
+    assert (edited.objects.set_index(["image", "object"]).loc[list(zip(range(6), first)), "hue"] == 0.5).all()
+
+
+def test_evaluate_dispatches_to_object_scoring(barely_trained: tuple) -> None:
+    model, scene, _ = barely_trained
+    result = crl.evaluate(model, scene, n=8)
+    summary = result.summary()
+    assert set(result.images["query"]) == {"remove", "edit hue=0.1", "edit x=0.3", "do light=0.2"}
+    assert 0 <= summary["remove mse"] < 1 and -1 <= summary["fg_ari"] <= 1
+    truth = nx.DiGraph(scene.graph.subgraph(model.graph_.nodes))
+    assert summary["shd"] >= abs(truth.number_of_edges() - model.graph_.number_of_edges()) / 2
+    # the removed object is in neither reading (model and truth), while edited objects are scored as targets
+    targets = result.objects[result.objects["target"]]
+    assert "remove" not in set(targets["query"]) and len(result.removal) == (result.images["query"] == "remove").sum()
+
+
+def test_bad_input_is_refused_before_work(barely_trained: tuple) -> None:
+    model, scene, sample = barely_trained
+    images = sample.images[:3]
+    with pytest.raises(ValueError, match="object: image"):
+        model.remove(images, 9)
+    with pytest.raises(ValueError, match="unknown name.*colour"):
+        model.edit(images, 1, {"colour": 0.3})
+    with pytest.raises(ValueError, match="one of the codes"):
+        model.edit(images, 1, {"shape": 7})
+    with pytest.raises(ValueError, match="unknown name.*hue"):
+        model.counterfactual(images, {"hue": 0.3})
+    with pytest.raises(ValueError, match="masks must be integer"):
+        ObjectModel().fit(sample.images, sample.objects[sample.objects["image"] < 5], sample.masks[:4])
+    with pytest.raises(ValueError, match="attributes"):
+        ObjectModel(attributes=["weight"]).fit(sample)
+    with pytest.raises(ValueError, match="labelled"):
+        ObjectModel(labelled=0).fit(sample)
+    with pytest.raises(ValueError, match="categorical"):
+        ObjectModel(attributes=["x", "y"], categorical=["shape"]).fit(sample)
+    with pytest.raises(NotFittedError):
+        ObjectModel().remove(images, 1)
+    with pytest.raises(ValueError, match="do: .*'hue'"):
+        crl.evaluate(model, scene, n=4, do=[{"hue": 0.2}])

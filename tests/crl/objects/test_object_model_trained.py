@@ -1,0 +1,59 @@
+"""ObjectModel on a small Slot Attention model trained for 1,000 steps at 32 px (about a minute on one core).
+
+Measured with this seed: FG-ARI 0.67 on held-out images, held-out R^2 of x and y from slots 0.9, and removal leaves
+0.034 mean brightness where the removed object was (reconstruction 0.061, truth 0).
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import r2_score
+
+import crl
+import encoders
+from crl.objects import ObjectModel, match_slots
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[ObjectModel, object]:
+    torch.set_num_threads(1)
+    scene = crl.scenes.load("multi_sprites", resolution=32, min_objects=2, max_objects=3)
+    sample = scene.sample(1000, seed=0)
+    slots = encoders.train_slots("slot-attention", sample.images, num_slots=4, steps=1000, batch_size=16, lr=1.5e-3,
+                                 preset="cpu", width=16, slot_dim=32, warmup_steps=100, seed=0, device="cpu",
+                                 progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ObjectModel(num_slots=4, labelled=60, device="cpu", progress=False).fit(sample, encoder=slots)
+    return model, scene
+
+
+def test_probes_read_positions_of_held_out_objects(fitted: tuple) -> None:
+    model, scene = fitted
+    test = scene.sample(40, seed=5)
+    reading = model.read(test.images)
+    segmentation = model.encoder_.decode(reading.slots).masks.argmax(axis=1)
+    assert crl.metrics.fg_ari(test.masks, segmentation) > 0.4  # objects are separated well above chance (0)
+    pairs = match_slots(segmentation, test.masks, model.num_slots)
+    pairs = pairs[pairs["iou"] >= 0.5].merge(test.objects, on=["image", "object"])
+    read = model.probes_.read(reading.slots[pairs["image"].to_numpy(), pairs["slot"].to_numpy()])
+    for name in ("x", "y"):
+        assert r2_score(pairs[name], read[name]) > 0.7, name
+
+
+def test_removing_an_object_darkens_where_it_was(fitted: tuple, tmp_path: Path) -> None:
+    model, scene = fitted
+    result = crl.evaluate(model, scene, n=40, report_dir=tmp_path)
+    removal = result.removal[result.removal["region_pixels"] > 0]
+    assert len(removal) >= 20
+    # in the pixels the removed object covered and the truth shows as background, the model's removal is darker than
+    # its reconstruction of the original image
+    assert removal["removed_brightness"].mean() < 0.75 * removal["reconstructed_brightness"].mean()
+    assert np.isfinite(result.summary()["remove mse"])
+    assert (tmp_path / "report.md").exists() and (tmp_path / "figures" / "query_0.png").exists()
