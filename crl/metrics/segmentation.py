@@ -32,8 +32,10 @@ def _check_masks(true_masks: Any, pred_masks: Any) -> tuple[np.ndarray, np.ndarr
     return true, pred
 
 
-def _contingency(true: np.ndarray, pred: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per-image contingency tables (N, T, P) over the labels found in all images, and the true labels (T,)."""
+def _contingency(true: np.ndarray, pred: np.ndarray, weights: np.ndarray | None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-image contingency tables (N, T, P) over the labels found in all images, the true labels (T,) and the
+    predicted labels (P,)."""
     true_labels, true_codes = np.unique(true, return_inverse=True)
     pred_labels, pred_codes = np.unique(pred, return_inverse=True)
     n, t, p = len(true), len(true_labels), len(pred_labels)
@@ -45,7 +47,7 @@ def _contingency(true: np.ndarray, pred: np.ndarray, weights: np.ndarray | None)
         cell = (np.arange(stop - start)[:, None] * t + true_codes[start:stop]) * p + pred_codes[start:stop]
         w = None if weights is None else weights[start:stop].ravel()
         table[start:stop] = np.bincount(cell.ravel(), weights=w, minlength=(stop - start) * t * p).reshape(-1, t, p)
-    return table, true_labels
+    return table, true_labels, pred_labels
 
 
 def _ari(table: np.ndarray) -> np.ndarray:
@@ -85,14 +87,20 @@ def fg_ari(true_masks: Any, pred_masks: Any, per_image: bool = False) -> Any:
     return scores if per_image else float(scores.mean())
 
 
-def _iou(true: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """IoU (N, T, P) of every true label with every predicted label, and whether each true label is an object."""
-    table, labels = _contingency(true, pred, None)
+def iou_table(true: np.ndarray, pred: np.ndarray, foreground: bool = False
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """IoU of every true label with every predicted label, image by image, over checked (N, H, W) int arrays.
+
+    With `foreground`, pixels whose true label is 0 are left out of the predicted segments (as FG-ARI leaves them out).
+    Returns the IoU (N, T, P), which true labels are objects present in each image (N, T), the true labels (T,) and
+    the predicted labels (P,), the labels found in all images.
+    """
+    table, true_labels, pred_labels = _contingency(true, pred, (true != 0).astype(np.float64) if foreground else None)
     union = table.sum(axis=2, keepdims=True) + table.sum(axis=1, keepdims=True) - table
     with np.errstate(invalid="ignore", divide="ignore"):
         iou = np.where(union > 0, table / union, 0.0)
-    objects = (table.sum(axis=2) > 0) & (labels != 0)[None, :]
-    return iou, objects
+    objects = (table.sum(axis=2) > 0) & (true_labels != 0)[None, :]
+    return iou, objects, true_labels, pred_labels
 
 
 def _mean_over_objects(scores: np.ndarray, objects: np.ndarray) -> float:
@@ -107,7 +115,7 @@ def _mean_over_objects(scores: np.ndarray, objects: np.ndarray) -> float:
 def mean_best_overlap(true_masks: Any, pred_masks: Any) -> float:
     """Mean best overlap: each true object's (label > 0) highest IoU with any predicted segment, averaged per image."""
     true, pred = _check_masks(true_masks, pred_masks)
-    iou, objects = _iou(true, pred)
+    iou, objects, _, _ = iou_table(true, pred)
     return _mean_over_objects(iou.max(axis=2), objects)
 
 
@@ -117,7 +125,7 @@ def mean_iou(true_masks: Any, pred_masks: Any) -> float:
     A true object left without a segment scores 0; averaged over the objects of each image, then over images.
     """
     true, pred = _check_masks(true_masks, pred_masks)
-    iou, objects = _iou(true, pred)
+    iou, objects, _, _ = iou_table(true, pred)
     matched = np.zeros(objects.shape)
     for i in np.flatnonzero(objects.any(axis=1)):
         rows = np.flatnonzero(objects[i])
