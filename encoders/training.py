@@ -25,15 +25,15 @@ import pandas as pd
 import torch
 from torch import nn
 
-from encoders.budget import Planner, Steps, StepTimer, check_budget, decoder_step_seconds
+from encoders.budget import Planner, Steps, check_budget, decoder_step_seconds
 from encoders.checkpoint import CHECKPOINT, Resume, TrainingState, find_checkpoint, save_checkpoint
 from encoders.checkpoint import resume as resume_checkpoint
 from encoders.data import check_images
 from encoders.device import SEEDED_INIT, resolve_device, seeded_generator
 from encoders.feed import Feed
 from encoders.fingerprint import data_fingerprint
-from encoders.fitting import adam, descend, run_steps
-from encoders.interrupt import DeferredInterrupt, TrainingInterrupted
+from encoders.fitting import adam, descend
+from encoders.loop import checkpointed_loop
 from encoders.model import Encoder, build_modules
 from encoders.networks import VAE
 from encoders.objectives import get_objective
@@ -115,8 +115,10 @@ def _fit(run: _Run, data: _Data, planner: Planner, *, label_weight: float, compi
     take = _ObjectiveStep(state, feed, label_weight, torch.compile(loss_fn) if compile else loss_fn,
                           bool(bf16) and run.device.type == "cuda")
     selection = None if data.validation is None else Selection.of(data.images, *data.validation, run.device)
-    _loop(take, run, planner, selection, log_every=log_every, checkpoint_every=checkpoint_every, progress=progress,
-          desc=config["objective"])
+    state.modules["vae"].train()
+    checkpointed_loop(take, state.log, run.save, run.checkpoint, planner, run.device, log_every=log_every,
+                      checkpoint_every=checkpoint_every, progress=progress, desc=config["objective"],
+                      measure=None if selection is None else lambda step: selection.measure(state, step))
     plan = planner.result(state.log.step)
     config["steps"] = plan.steps
     if selection is not None:
@@ -292,28 +294,3 @@ def objective_terms(modules: nn.ModuleDict, batch: Batch, labelled_images: torch
         terms["label"] = modules["supervision"](concepts, batch.label_values)
         terms["loss"] = terms["loss"] + label_weight * terms["label"]
     return terms
-
-
-def _loop(take: _ObjectiveStep, run: _Run, planner: Planner, selection: Selection | None, *, log_every: int,
-          checkpoint_every: int, progress: bool, desc: str) -> None:
-    """Run `take` from the step after the logged one to the step `planner` settles, logging (and measuring the
-    `selection`) every `log_every` steps and checkpointing every `checkpoint_every`, at the end, and on Ctrl-C
-    (after the step it came in)."""
-    log = take.state.log
-    with DeferredInterrupt() as interrupt:
-
-        def take_step(step: int) -> float | None:
-            log.add(take(step), step)
-            shown = log.flush() if step % log_every == 0 else None
-            if selection is not None and step % log_every == 0:
-                selection.measure(take.state, step)
-            if step % checkpoint_every == 0 or interrupt.requested:
-                run.save()
-            if interrupt.requested:
-                raise TrainingInterrupted(step, planner.last, run.checkpoint)
-            return shown
-
-        take.state.modules["vae"].train()
-        run_steps(take_step, log.step + 1, planner.last, progress=progress, desc=desc,
-                  after=StepTimer(run.device, planner.decide).after)
-    run.save()

@@ -16,14 +16,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from encoders.budget import Planner, Steps, StepTimer, check_budget
+from encoders.budget import Planner, Steps, check_budget
 from encoders.checkpoint import CHECKPOINT, Resume, TrainingState, find_checkpoint, save_checkpoint
 from encoders.checkpoint import resume as resume_checkpoint
 from encoders.data import as_uint8_tensor, check_images, to_float
 from encoders.device import SEEDED_INIT, resolve_device, seeded_generator
 from encoders.fingerprint import array_fingerprint
-from encoders.fitting import adam, descend, draw, run_steps
-from encoders.interrupt import DeferredInterrupt, TrainingInterrupted
+from encoders.fitting import adam, descend, draw
+from encoders.loop import checkpointed_loop
 from encoders.slots.matching import hungarian_huber_loss
 from encoders.slots.model import KINDS, SET_PREDICTION, SlotModel, build_net, check_num_slots
 from encoders.slots.networks import BroadcastDecoder, SlotConfig, SlotNet
@@ -75,7 +75,9 @@ def train_slots(kind: str, images: np.ndarray, targets: np.ndarray | None = None
         raise ValueError("resume=True needs the checkpoint_dir to resume from")
     run = _SlotRun(config, images, targets, resolve_device(device), checkpoint_dir, resume)
     planner = Planner(steps, time_budget, 0, run.device, f"training {kind}", run.resumed)
-    run.loop(planner, log_every=log_every, checkpoint_every=checkpoint_every, progress=progress)
+    run.net.train()
+    checkpointed_loop(run.step, run.state.log, run.save, run.checkpoint, planner, run.device, log_every=log_every,
+                      checkpoint_every=checkpoint_every, progress=progress, desc=config["objective"])
     config["steps"] = planner.result(run.state.log.step).steps
     return SlotModel(run.net, config, run.state.log.final_history(), run.device, plan=planner.result(run.state.log.step))
 
@@ -174,23 +176,3 @@ class _SlotRun:
         if self.checkpoint is not None and self.saved_at != self.state.log.step:
             save_checkpoint(self.checkpoint, self.config, self.fingerprint, self.state)
             self.saved_at = self.state.log.step
-
-    def loop(self, planner: Planner, *, log_every: int, checkpoint_every: int, progress: bool) -> None:
-        """Run the steps after the logged one to the last `planner` settles, logging every `log_every`, checkpointing
-        every `checkpoint_every`, at the end and on Ctrl-C (after the step it came in), as `encoders.train`."""
-        log = self.state.log
-        with DeferredInterrupt() as interrupt:
-
-            def take_step(step: int) -> float | None:
-                log.add(self.step(step), step)
-                shown = log.flush() if step % log_every == 0 else None
-                if step % checkpoint_every == 0 or interrupt.requested:
-                    self.save()
-                if interrupt.requested:
-                    raise TrainingInterrupted(step, planner.last, self.checkpoint)
-                return shown
-
-            self.net.train()
-            run_steps(take_step, log.step + 1, planner.last, progress=progress, desc=self.config["objective"],
-                      after=StepTimer(self.device, planner.decide).after)
-        self.save()
