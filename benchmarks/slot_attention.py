@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 import crl
@@ -42,6 +43,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--scenes", nargs="+", default=["multi_sprites", "tetrominoes"])
     parser.add_argument("--resolution", type=int, default=64)
     parser.add_argument("--minutes", type=float, default=4.0, help="training budget per scene")
+    parser.add_argument("--set-minutes", type=float, default=3.0, help="set prediction's budget (0: skip it)")
     parser.add_argument("--segments", type=int, nargs="+", default=[250, 500, 1000, 2000, 4000, 8000, 16000],
                         help="steps after which the model is scored (training stops at the budget)")
     parser.add_argument("--train-images", type=int, default=5000)
@@ -49,6 +51,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--preset", default="cpu")
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--slot-dim", type=int, default=32)
+    parser.add_argument("--pool", type=int, default=2, help="working grid this many times coarser (cpu preset)")
     parser.add_argument("--warmup", type=int, help="warm-up steps (default: 100 with the cpu preset, the preset's else)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -65,7 +68,7 @@ def options(args: argparse.Namespace) -> dict:
     warmup = {} if args.warmup is None else {"warmup_steps": args.warmup}
     if args.preset == "paper":
         return warmup
-    return {"width": args.width, "slot_dim": args.slot_dim, "warmup_steps": 100, **warmup}
+    return {"width": args.width, "slot_dim": args.slot_dim, "pool": args.pool, "warmup_steps": 100, **warmup}
 
 
 def score(model: encoders.SlotModel, tests: dict) -> dict[str, float]:
@@ -74,33 +77,77 @@ def score(model: encoders.SlotModel, tests: dict) -> dict[str, float]:
             for name, (sample, slots) in tests.items()}
 
 
-def run_scene(name: str, args: argparse.Namespace) -> list[dict]:
-    """Train in segments up to the budget; one row per segment with its steps, seconds and FG-ARIs."""
-    train = crl.scenes.load(name, resolution=args.resolution, min_objects=2, max_objects=4)
-    images = train.sample(args.train_images, seed=args.seed).images
-    tests = {label: (crl.scenes.load(name, resolution=args.resolution, min_objects=low, max_objects=high)
-                     .sample(args.test_images, seed=10_000 + args.seed), slots) for label, low, high, slots in TESTS}
+def train_in_segments(kind: str, images, targets, args: argparse.Namespace, minutes: float,
+                      score) -> tuple[list[dict], encoders.SlotModel]:
+    """Train `kind` in resuming segments up to `minutes`; one row per segment: steps, seconds, `score(model)`."""
     rows, spent, done, rate = [], 0.0, 0, None
     with tempfile.TemporaryDirectory() as folder:
         for steps in [PROBE_STEPS, *args.segments]:
-            left = args.minutes * 60 - spent
+            left = minutes * 60 - spent
             if rate is not None:  # cut the segment to what the budget still holds at the speed measured so far
                 steps = min(steps, done + int(left * rate))
             if steps <= done:
                 break
             start = time.perf_counter()
-            model = encoders.train_slots("slot-attention", images, num_slots=5, steps=steps, batch_size=args.batch_size,
+            model = encoders.train_slots(kind, images, targets, num_slots=5, steps=steps, batch_size=args.batch_size,
                                          lr=args.lr, seed=args.seed, device=args.device, preset=args.preset,
                                          checkpoint_dir=folder, resume="auto", progress=False, **options(args))
             seconds = time.perf_counter() - start
             spent, rate, done = spent + seconds, (steps - done) / seconds, steps
             if steps == PROBE_STEPS:  # the speed probe is not scored
                 continue
-            rows.append({"scene": name, "steps": steps, "train_seconds": round(spent, 1), **score(model, tests)})
-            print(json.dumps(rows[-1]), flush=True)
-        if args.save and rows:
-            model.save(args.save / name, overwrite=True)
-    return rows
+            rows.append({"steps": steps, "train_seconds": round(spent, 1), **score(model)})
+            print(json.dumps({"kind": kind, **rows[-1]}), flush=True)
+    return rows, model
+
+
+def run_scene(name: str, args: argparse.Namespace) -> list[dict]:
+    """FG-ARI of the object-discovery model after each segment; the last model saved under --save."""
+    train = crl.scenes.load(name, resolution=args.resolution, min_objects=2, max_objects=4)
+    images = train.sample(args.train_images, seed=args.seed).images
+    tests = {label: (crl.scenes.load(name, resolution=args.resolution, min_objects=low, max_objects=high)
+                     .sample(args.test_images, seed=10_000 + args.seed), slots) for label, low, high, slots in TESTS}
+    rows, model = train_in_segments("slot-attention", images, None, args, args.minutes, lambda m: score(m, tests))
+    if args.save and rows:
+        model.save(args.save / name, overwrite=True)
+    return [{"scene": name, **row} for row in rows]
+
+
+def set_targets(sample, slots: int) -> tuple:
+    """Property vectors (N, slots, 6): x, y, shape one-hot (3), objectness; zero rows pad images with fewer objects.
+    Also the true sets for AP: coordinates (N, slots, 2), shapes (N, slots) and which rows are objects."""
+    vectors = np.zeros((len(sample.images), slots, 6), np.float32)
+    objects = sample.objects
+    image, rank = objects["image"].to_numpy(), objects.groupby("image").cumcount().to_numpy()
+    vectors[image, rank, 0], vectors[image, rank, 1] = objects["x"], objects["y"]
+    vectors[image, rank, 2 + objects["shape"].to_numpy()] = 1.0
+    vectors[image, rank, 5] = 1.0
+    return vectors, (vectors[..., :2], vectors[..., 2:5].argmax(-1), vectors[..., 5] > 0)
+
+
+def ap_of(predicted: np.ndarray, truth: tuple) -> dict[str, float]:
+    """Set-prediction AP at the paper's thresholds (coordinates in image units, shape as the discrete attribute)."""
+    coords, shapes, present = truth
+    aps = crl.metrics.set_prediction_ap(coords, shapes, predicted[..., :2], predicted[..., 2:5].argmax(-1),
+                                        predicted[..., 5], true_present=present)
+    return {f"AP@{threshold:g}": value for threshold, value in aps.items()}
+
+
+def run_set_prediction(args: argparse.Namespace) -> list[dict]:
+    """AP of the set predictor on held-out multi_sprites images after each segment, beside a guess that knows only
+    the training sets' statistics (every slot at the mean position with the commonest shape, random confidence)."""
+    scene = crl.scenes.load("multi_sprites", resolution=args.resolution, min_objects=2, max_objects=4)
+    train, test = scene.sample(args.train_images, seed=args.seed), scene.sample(args.test_images, seed=10_000)
+    targets, _ = set_targets(train, 5)
+    _, truth = set_targets(test, 5)
+    real = targets[targets[..., 5] > 0]
+    guess = np.broadcast_to(np.concatenate([real[:, :5].mean(0).round(3), [0.0]]), (len(test.images), 5, 6)).copy()
+    guess[..., 2:5] = np.eye(3)[real[:, 2:5].sum(0).argmax()]
+    guess[..., 5] = np.random.default_rng(0).random(guess.shape[:2])
+    print(json.dumps({"kind": "mean-position guess", **ap_of(guess, truth)}), flush=True)
+    rows, _ = train_in_segments("slot-set-prediction", train.images, targets, args, args.set_minutes,
+                                lambda model: ap_of(model.predict(test.images, seed=1), truth))
+    return [{"scene": "multi_sprites", "kind": "set prediction", **row} for row in rows]
 
 
 def table(rows: list[dict]) -> str:
@@ -122,11 +169,15 @@ def main() -> None:
     args = parse()
     torch.set_num_threads(args.threads)
     rows = [row for name in args.scenes for row in run_scene(name, args)]
+    sets = run_set_prediction(args) if args.set_minutes > 0 else []
     print(table(rows))
+    if sets:
+        print(f"\nset prediction (multi_sprites, 2-4 objects, 5 slots, {sets[-1]['steps']} steps): " +
+              ", ".join(f"{key} {value:.3f}" for key, value in sets[-1].items() if key.startswith("AP")))
     print(f"\nours: {args.resolution} px, preset {args.preset} {options(args)}, batch {args.batch_size}, lr {args.lr}, "
           f"{args.minutes} min per scene on {args.device} ({args.threads} threads); paper: 500k steps of batch 64.")
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
+        args.json.write_text(json.dumps(rows + sets, indent=1))
 
 
 if __name__ == "__main__":

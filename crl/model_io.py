@@ -112,9 +112,9 @@ def write_model_folder(path: str | Path, model: Any, overwrite: bool = False) ->
         raise TypeError(f"only a model with an encoders.Encoder and an scm.SCM can be saved; this one has "
                         f"{type(model.encoder_).__name__} and {type(model.scm_).__name__}")
     meta = {"params": model.get_params(), "concepts": model.concepts_.to_dict(),
-            "graphs": {"graph": _graph_to_json(model.graph_), "dag": _graph_to_json(model.dag_)}}
+            "graphs": {"graph": graph_to_json(model.graph_), "dag": graph_to_json(model.dag_)}}
     state, arrays = model.scm_.to_state()
-    files = {"model.json": _json(meta), "scm.json": _json(state), "scm.safetensors": tensor_bytes(arrays),
+    files = {"model.json": json_file(meta), "scm.json": json_file(state), "scm.safetensors": tensor_bytes(arrays),
              "nuisance.safetensors": tensor_bytes({"nuisance": np.asarray(model.nuisance_, dtype=np.float32)}),
              **{f"encoder/{name}": data for name, data in model.encoder_.to_files().items()}}
     write_folder(path, seal(files, FORMAT), FORMAT, overwrite)
@@ -148,20 +148,20 @@ def read_model_folder(path: str | Path, device: str = "auto", params_of: Any = N
     if missing:
         raise ModelFileError(f"{where!r} is not a saved CausalModel: its manifest lists no {missing}")
     meta = parse_json(files["model.json"], f"{where}/model.json")
-    parts = {key: _field(meta, key, dict, f"{where}/model.json") for key in ("params", "concepts", "graphs")}
+    parts = {key: json_field(meta, key, dict, f"{where}/model.json") for key in ("params", "concepts", "graphs")}
     unknown = sorted(set(parts["params"]) - set(params_of._get_param_names())) if params_of is not None else []
     if unknown:
         raise ModelFileError(f"{where}/model.json: field 'params' names argument(s) {unknown} that "
                              f"{params_of.__name__} does not take; {DAMAGED}")
-    concepts = _built(ConceptMap.from_dict, parts["concepts"], f"{where}/model.json", "concepts")
-    graphs = {name: _built(_graph_from_json, _field(parts["graphs"], name, dict, f"{where}/model.json"),
+    concepts = built_from(ConceptMap.from_dict, parts["concepts"], f"{where}/model.json", "concepts")
+    graphs = {name: built_from(graph_from_json, json_field(parts["graphs"], name, dict, f"{where}/model.json"),
                            f"{where}/model.json", f"graphs.{name}") for name in ("graph", "dag")}
     nuisance = parse_tensors(files["nuisance.safetensors"], f"{where}/nuisance.safetensors").get("nuisance")
     if nuisance is None or nuisance.ndim != 2 or nuisance.shape[1] != len(concepts.nuisance_names):
         raise ModelFileError(f"{where}/nuisance.safetensors: tensor 'nuisance' must have shape (N, "
                              f"{len(concepts.nuisance_names)}), one column per nuisance latent in model.json's concepts; "
                              f"got {None if nuisance is None else nuisance.shape}; {DAMAGED}")
-    mechanisms = _scm(files, where, device)
+    mechanisms = scm_from_files(files, where, device)
     encoder = encoder_from_files({name[len("encoder/"):]: data for name, data in files.items()
                                   if name.startswith("encoder/")}, device, f"{where}/encoder")
     _check_agree(concepts, graphs["dag"], mechanisms, encoder, where)
@@ -169,7 +169,7 @@ def read_model_folder(path: str | Path, device: str = "auto", params_of: Any = N
             "encoder": encoder}
 
 
-def _scm(files: Mapping[str, bytes], where: str, device: str) -> SCM:
+def scm_from_files(files: Mapping[str, bytes], where: str, device: str) -> SCM:
     """The SCM of scm.json and scm.safetensors, its errors named by file and field."""
     state = parse_json(files["scm.json"], f"{where}/scm.json")
     arrays = parse_tensors(files["scm.safetensors"], f"{where}/scm.safetensors")
@@ -190,7 +190,8 @@ def _check_agree(concepts: ConceptMap, dag: nx.DiGraph, mechanisms: SCM, encoder
                              f"model.json's DAG has {sorted(dag.nodes)} and its concepts {concepts.names}; {DAMAGED}")
 
 
-def _field(data: Any, key: str, kind: type, file: str) -> Any:
+def json_field(data: Any, key: str, kind: type, file: str) -> Any:
+    """`data[key]`, which must be of JSON type `kind`, else ModelFileError naming `file` and the field."""
     value = data.get(key) if isinstance(data, dict) else None
     if not isinstance(value, kind):
         expected = "object" if kind is dict else kind.__name__
@@ -198,7 +199,7 @@ def _field(data: Any, key: str, kind: type, file: str) -> Any:
     return value
 
 
-def _built(build: Any, data: Any, file: str, key: str) -> Any:
+def built_from(build: Any, data: Any, file: str, key: str) -> Any:
     """`build(data)`, its errors on stored data (wrong fields, unknown records) named by file and field."""
     try:
         return build(data)
@@ -208,17 +209,20 @@ def _built(build: Any, data: Any, file: str, key: str) -> Any:
         raise ModelFileError(f"{file}: field {key!r} does not describe one ({err!r}); {DAMAGED}") from None
 
 
-def _json(value: Any) -> bytes:
+def json_file(value: Any) -> bytes:
+    """`value` as the bytes of an indented JSON file (numpy scalars as numbers, NaN as null)."""
     return json.dumps(value, indent=2, default=_json_default).encode("utf-8")
 
 
-def _graph_to_json(graph: nx.DiGraph) -> dict:
+def graph_to_json(graph: nx.DiGraph) -> dict:
+    """A graph as node-link JSON data, its notes made plain (`to_plain`)."""
     data = nx.node_link_data(graph, edges="edges")
     data["graph"] = {key: to_plain(value) for key, value in data["graph"].items()}
     return data
 
 
-def _graph_from_json(data: dict) -> nx.DiGraph:
+def graph_from_json(data: dict) -> nx.DiGraph:
+    """The graph `graph_to_json` described, with its notes rebuilt."""
     graph = nx.node_link_graph(data, directed=True, edges="edges")
     graph.graph.update({key: from_plain(value) for key, value in graph.graph.items()})
     return graph

@@ -9,6 +9,7 @@ slots and decode back to images.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
@@ -19,6 +20,7 @@ from sklearn.base import BaseEstimator
 from crl.exceptions import NotFittedError
 from crl.objects import queries
 from crl.objects.fitting import check_labelled, discover_graph, object_table, probe_labelled
+from crl.objects.persistence import read_object_folder, write_object_folder
 
 
 class ObjectModel(BaseEstimator):
@@ -174,6 +176,26 @@ class ObjectModel(BaseEstimator):
         """int (N, H, W): 0 where a background slot wins, k where the model's object k (slot k - 1) wins."""
         reading = self.read(images)
         return queries.decode(self, reading.slots, reading).masks
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Path, overwrite: bool = False) -> None:
+        """Write the model to folder `path` as JSON and safetensors, whole or not at all (`crl.objects.persistence`);
+        only a saved ObjectModel there is replaced (`overwrite`: also another kind of saved model)."""
+        self._check_fitted()
+        write_object_folder(path, self, overwrite)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "auto") -> ObjectModel:
+        """Load a folder written by `save` onto `device`; loading runs no stored code, and a damaged or foreign
+        folder is refused naming the file and field (`crl.exceptions.ModelFileError`)."""
+        stored = read_object_folder(path, device=device, params_of=cls)
+        model = cls(**{**stored["params"], "device": device})
+        model.encoder_, model.probes_, model.scm_ = stored["encoder"], stored["probes"], stored["scm"]
+        model.graph_, model.dag_ = stored["graph"], stored["dag"]
+        model.objects_, model.matching_ = stored["objects"], stored["matching"]
+        model.attributes_, model.categorical_ = stored["attributes"], stored["categorical"]
+        model.factor_names_ = stored["factor_names"]
+        return model
 
     # ------------------------------------------------------------------ queries
     def remove(self, images: np.ndarray, object: int | Sequence[int]) -> queries.ObjectQueryResult:

@@ -26,7 +26,10 @@ class SlotConfig:
 
     kernel: side of the CNN kernels (5); width: CNN channels (64); downsample: stride-2 convolutions among the
     encoder's four (-1: 0 for the autoencoder, for the set predictor as many as bring the grid to 32 px, at most two);
-    head_hidden: the set predictor's MLP (64). warmup_steps, decay_steps, decay_rate: lr = lr * min(1, step / warmup)
+    head_hidden: the set predictor's MLP (64). pool: the autoencoder works on a grid `pool` times coarser than the
+    images (1, as the paper): it reads them averaged over pool x pool blocks and upsamples its RGB and alpha logits
+    (bilinear) back to their size, so a 64 px model costs what a 32 px one does at pool 2. warmup_steps,
+    decay_steps, decay_rate: lr = lr * min(1, step / warmup)
     * decay_rate ** (step / decay_steps), the reference's schedule.
     """
 
@@ -37,6 +40,7 @@ class SlotConfig:
     iterations: int = 3
     downsample: int = -1
     head_hidden: int = 64
+    pool: int = 1
     warmup_steps: int = 10_000
     decay_steps: int = 100_000
     decay_rate: float = 0.5
@@ -88,6 +92,8 @@ class BroadcastDecoder(nn.Module):
 
     def __init__(self, channels: int, resolution: int, config: SlotConfig):
         super().__init__()
+        self.pool = config.pool
+        resolution //= config.pool
         self.side = broadcast_side(resolution)
         self.position = SoftPositionEmbed(config.slot_dim, self.side)
         pad, layers, width, side = config.kernel // 2, [], config.slot_dim, self.side
@@ -102,6 +108,8 @@ class BroadcastDecoder(nn.Module):
         batch, count, dim = slots.shape
         grid = self.position(slots.reshape(batch * count, 1, 1, dim).expand(-1, self.side, self.side, -1))
         out = self.cnn(grid.permute(0, 3, 1, 2))
+        if self.pool > 1:
+            out = nn.functional.interpolate(out, scale_factor=self.pool, mode="bilinear", align_corners=False)
         out = out.reshape(batch, count, *out.shape[1:])
         return out[:, :, :-1], out[:, :, -1].softmax(dim=1)
 
@@ -121,7 +129,9 @@ class SlotNet(nn.Module):
 
     def __init__(self, channels: int, resolution: int, config: SlotConfig, properties: int = 0):
         super().__init__()
-        self.encoder = SetEncoder(channels, resolution, config, encoder_strides(config, resolution, properties > 0))
+        self.pool = config.pool if not properties else 1
+        working = resolution // self.pool
+        self.encoder = SetEncoder(channels, working, config, encoder_strides(config, working, properties > 0))
         self.slot_attention = SlotAttention(config.slot_dim, config.slot_dim, config.mlp_hidden, config.iterations)
         self.head: nn.Module
         if properties:
@@ -132,6 +142,8 @@ class SlotNet(nn.Module):
 
     def slots(self, images: torch.Tensor, num_slots: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """The slots of images (B, C, H, W) in [-1, 1]: (B, num_slots, slot_dim)."""
+        if self.pool > 1:
+            images = nn.functional.avg_pool2d(images, self.pool)
         inputs = self.encoder(images)
         start = self.slot_attention.initial_slots(images.shape[0], num_slots, generator)
         return self.slot_attention(inputs, start)[0]

@@ -104,6 +104,9 @@ def _check_arguments(kind: str, images: object, targets: object, preset: str, op
     slot_config = options_of(preset, options)
     checked = _check_targets(kind, targets, len(images), num_slots)
     n, resolution, _, channels = images.shape
+    if resolution % slot_config.pool or resolution // slot_config.pool < 8:
+        raise ValueError(f"pool must divide the images' side {resolution} and leave at least 8 px, "
+                         f"got pool={slot_config.pool}")
     config = {"objective": kind, "preset": preset, "options": dataclasses.asdict(slot_config), "num_slots": num_slots,
               "properties": 0 if checked is None else int(checked.shape[2]), "resolution": int(resolution),
               "channels": int(channels), "n_images": int(n), "batch_size": int(batch_size), "lr": float(lr),

@@ -89,6 +89,22 @@ def test_encoders_train_dispatches_with_the_papers_learning_rate():
         encoders.train("slot-attention", images, pairs=(images, images), steps=1)
 
 
+def test_a_pooled_model_works_on_a_coarser_grid_and_answers_at_full_size(tmp_path):
+    images, _ = coloured_squares(8, side=32)
+    pooled = train_slots("slot-attention", images, num_slots=3, steps=2, batch_size=4, progress=False, pool=2, **TINY)
+    coarse = train_slots("slot-attention", images[:, ::2, ::2], num_slots=3, steps=2, batch_size=4, progress=False,
+                         **TINY)
+    # the same network as a model of the half-size images: what makes a 64 px model cost what a 32 px one does
+    assert {k: v.shape for k, v in pooled.net.state_dict().items()} == \
+        {k: v.shape for k, v in coarse.net.state_dict().items()}
+    out = pooled.reconstruct(images, num_slots=4)
+    assert out.image.shape == images.shape and out.masks.shape == (8, 4, 32, 32)
+    np.testing.assert_allclose(out.masks.sum(axis=1), 1.0, atol=1e-5)
+    pooled.save(tmp_path / "pooled")
+    again = encoders.load(tmp_path / "pooled", device="cpu")
+    np.testing.assert_array_equal(again.segment(images, num_slots=4), pooled.segment(images, num_slots=4))
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda x: train_slots("slot-attention", x, num_slots=0), "num_slots must be an integer >= 1"),
     (lambda x: train_slots("slot-attention", x[..., 0]), r"images must have shape \(N, H, W, C\)"),
@@ -97,6 +113,8 @@ def test_encoders_train_dispatches_with_the_papers_learning_rate():
     (lambda x: train_slots("slot-attention", x, widht=3), r"unknown slot model option\(s\) \['widht'\]"),
     (lambda x: train_slots("slot-attention", x, preset="gpu"), "preset must be one of"),
     (lambda x: train_slots("slot-set-prediction", x), "needs targets"),
+    (lambda x: train_slots("slot-attention", x, pool=3), "pool must divide the images' side 16"),
+    (lambda x: train_slots("slot-attention", x, pool=4), "leave at least 8 px"),
     (lambda x: train_slots("slot-set-prediction", x, np.zeros((8, 4, 3)), num_slots=3), "more than num_slots=3"),
     (lambda x: train_slots("slot-set-prediction", x, np.zeros((7, 2, 3))), r"targets must have shape \(8, M, P\)"),
 ])

@@ -95,7 +95,7 @@ def test_queries_decode_the_changed_slots(barely_trained: tuple) -> None:
     column = model.probes_.columns.index("hue")
     moved = reading.slots.copy()
     for i in range(6):
-        moved[i, first[i] - 1] += (0.5 - hue[(i, first[i])]) * model.probes_.inverse.coef_[:, column]
+        moved[i, first[i] - 1] += (0.5 - hue[(i, first[i])]) * model.probes_.inverse.coef[:, column]
     if not model.dag_.out_degree("hue"):
         np.testing.assert_allclose(model.encoder_.decode(moved).image, edited.images, atol=1)
     assert (edited.objects.set_index(["image", "object"]).loc[list(zip(range(6), first)), "hue"] == 0.5).all()
@@ -137,3 +137,49 @@ def test_bad_input_is_refused_before_work(barely_trained: tuple) -> None:
         ObjectModel().remove(images, 1)
     with pytest.raises(ValueError, match="do: .*'hue'"):
         crl.evaluate(model, scene, n=4, do=[{"hue": 0.2}])
+
+
+def test_a_saved_model_loads_and_answers_the_same(barely_trained: tuple, tmp_path) -> None:
+    model, _, sample = barely_trained
+    images = sample.images[:5]
+    model.save(tmp_path / "objects")
+    loaded = ObjectModel.load(tmp_path / "objects", device="cpu")
+    assert set(loaded.graph.edges) == set(model.graph.edges) and loaded.attributes_ == model.attributes_
+    pd.testing.assert_frame_equal(loaded.objects_, model.objects_)
+    pd.testing.assert_frame_equal(loaded.read(images).objects, model.read(images).objects)
+    first = model.read(images).objects.groupby("image")["object"].min().to_numpy()
+    np.testing.assert_array_equal(loaded.edit(images, first, {"hue": 0.4}).images,
+                                  model.edit(images, first, {"hue": 0.4}).images)
+    # saving replaces a saved ObjectModel, never a user's folder; a damaged file is refused by name
+    model.save(tmp_path / "objects")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="notes.txt"):
+        model.save(tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "mine"
+    (tmp_path / "objects" / "probes.safetensors").write_bytes(b"broken")
+    with pytest.raises(ValueError, match="probes.safetensors"):
+        ObjectModel.load(tmp_path / "objects")
+
+
+def test_linear_readers_predict_as_the_fitted_probes() -> None:
+    from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from crl.objects.probes import LinearReader
+
+    rng = np.random.default_rng(0)
+    slots = rng.normal(size=(200, 6)) * rng.uniform(0.1, 5, size=6) + rng.normal(size=6)
+    value = slots @ rng.normal(size=6) + rng.normal(size=200)
+    for fitted, target in ((make_pipeline(StandardScaler(), RidgeCV()), value),
+                           (make_pipeline(StandardScaler(), LogisticRegression()), value > 0),
+                           (make_pipeline(StandardScaler(), LogisticRegression()), np.digitize(value, [-1, 1])),
+                           (LinearRegression(), np.stack([value, -value], axis=1))):
+        fitted.fit(slots, target)
+        reader = LinearReader.of(fitted)
+        expected = fitted.predict(slots)
+        if reader.classes is None:
+            np.testing.assert_allclose(reader.predict(slots), expected, rtol=1e-9, atol=1e-9)
+        else:  # a class flips only where the score sits on the boundary to rounding
+            assert np.mean(reader.predict(slots) == expected) == 1.0
