@@ -51,10 +51,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--preset", default="cpu")
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--slot-dim", type=int, default=32)
-    parser.add_argument("--pool", type=int, default=2, help="working grid this many times coarser (cpu preset)")
+    parser.add_argument("--pool", type=int, help="working grid this many times coarser (default: the preset's)")
+    parser.add_argument("--downsample", type=int, default=1, help="stride-2 convolutions of the encoder (cpu preset)")
     parser.add_argument("--warmup", type=int, help="warm-up steps (default: 100 with the cpu preset, the preset's else)")
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=4e-4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
@@ -68,7 +69,9 @@ def options(args: argparse.Namespace) -> dict:
     warmup = {} if args.warmup is None else {"warmup_steps": args.warmup}
     if args.preset == "paper":
         return warmup
-    return {"width": args.width, "slot_dim": args.slot_dim, "pool": args.pool, "warmup_steps": 100, **warmup}
+    pool = {} if args.pool is None else {"pool": args.pool}
+    return {"width": args.width, "slot_dim": args.slot_dim, "downsample": args.downsample,
+            "warmup_steps": 100, **pool, **warmup}
 
 
 def score(model: encoders.SlotModel, tests: dict) -> dict[str, float]:

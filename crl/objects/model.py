@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 
 from crl.exceptions import NotFittedError
 from crl.objects import queries
-from crl.objects.fitting import check_labelled, discover_graph, object_table, probe_labelled
+from crl.objects.fitting import check_labelled, check_on_labels, discover_graph, labelled_table, object_table, probe_labelled
 from crl.objects.persistence import read_object_folder, write_object_folder
 
 
@@ -51,6 +51,9 @@ class ObjectModel(BaseEstimator):
         Structural equations: "linear", "mlp" or "auto" (`scm.SCM`).
     discovery_options : dict, optional
         Passed to `scm.discover`.
+    label_check : bool
+        Remove discovered edges that the labelled objects' true values give no evidence for (`check_on_labels`);
+        the refuted edges and their tests are in ``graph.graph["refuted"]``.
     device, seed, progress : str, int, bool
 
     Attributes
@@ -71,8 +74,8 @@ class ObjectModel(BaseEstimator):
                  preset: str = "cpu", slot_options: Mapping[str, Any] | None = None, time_budget: float | None = None,
                  labelled: int = 40, attributes: Sequence[str] | None = None, categorical: Sequence[str] | None = None,
                  min_iou: float = 0.3, discovery: str = "pc", mechanisms: str = "linear",
-                 discovery_options: Mapping[str, Any] | None = None, device: str = "auto", seed: int = 0,
-                 progress: bool = True):
+                 discovery_options: Mapping[str, Any] | None = None, label_check: bool = True,
+                 device: str = "auto", seed: int = 0, progress: bool = True):
         self.num_slots = num_slots
         self.steps = steps
         self.batch_size = batch_size
@@ -87,6 +90,7 @@ class ObjectModel(BaseEstimator):
         self.discovery = discovery
         self.mechanisms = mechanisms
         self.discovery_options = discovery_options
+        self.label_check = label_check
         self.device = device
         self.seed = seed
         self.progress = progress
@@ -125,16 +129,22 @@ class ObjectModel(BaseEstimator):
         self.attributes_, self.categorical_ = attributes, categorical
         self.factor_names_ = list(self.probes_.light)
         self.objects_ = object_table(slots, self.probes_)
-        self.fit_graph(self.objects_[[*self.factor_names_, *attributes]])
+        columns = [*self.factor_names_, *attributes]
+        self.fit_graph(self.objects_[columns], labels=labelled_table(labelled, columns) if self.label_check else None)
         return self
 
-    def fit_graph(self, table: pd.DataFrame, graph: nx.DiGraph | None = None) -> ObjectModel:
+    def fit_graph(self, table: pd.DataFrame, graph: nx.DiGraph | None = None,
+                  labels: pd.DataFrame | None = None) -> ObjectModel:
         """Discover the graph over a pooled table (one row per object; scene factors, then attributes) and fit the
-        mechanisms; with `graph`, fit the mechanisms on that graph instead. Used by `fit`, and on true tables."""
+        mechanisms; with `graph`, fit the mechanisms on that graph instead. With `labels` (true values of the same
+        columns for a few objects), discovered edges they give no evidence for are removed (`check_on_labels`).
+        Used by `fit`, and on true tables."""
         import scm
 
         if graph is None:
             self.graph_, self.dag_ = discover_graph(table, self.discovery, self.discovery_options, self.seed)
+            if labels is not None:
+                check_on_labels(self.graph_, self.dag_, labels)
         else:
             self.graph_, self.dag_ = graph.copy(), graph.copy()
         known = getattr(self, "categorical_", self.categorical)

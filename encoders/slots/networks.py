@@ -28,7 +28,8 @@ class SlotConfig:
     encoder's four (-1: 0 for the autoencoder, for the set predictor as many as bring the grid to 32 px, at most two);
     head_hidden: the set predictor's MLP (64). pool: the autoencoder works on a grid `pool` times coarser than the
     images (1, as the paper): it reads them averaged over pool x pool blocks and upsamples its RGB and alpha logits
-    (bilinear) back to their size, so a 64 px model costs what a 32 px one does at pool 2. warmup_steps,
+    (bilinear) back to their size, so a 64 px model costs what a 32 px one does at pool 2 (0: `auto_pool`, the cpu
+    preset's choice, resolved when training starts). warmup_steps,
     decay_steps, decay_rate: lr = lr * min(1, step / warmup)
     * decay_rate ** (step / decay_steps), the reference's schedule.
     """

@@ -27,7 +27,7 @@ from encoders.loop import checkpointed_loop
 from encoders.slots.matching import hungarian_huber_loss
 from encoders.slots.model import KINDS, SET_PREDICTION, SlotModel, build_net, check_num_slots
 from encoders.slots.networks import BroadcastDecoder, SlotConfig, SlotNet
-from encoders.slots.presets import options_of
+from encoders.slots.presets import auto_pool, options_of
 
 
 def train_slots(kind: str, images: np.ndarray, targets: np.ndarray | None = None, *, num_slots: int = 7,
@@ -104,6 +104,8 @@ def _check_arguments(kind: str, images: object, targets: object, preset: str, op
     slot_config = options_of(preset, options)
     checked = _check_targets(kind, targets, len(images), num_slots)
     n, resolution, _, channels = images.shape
+    if slot_config.pool == 0:
+        slot_config = dataclasses.replace(slot_config, pool=auto_pool(int(resolution)))
     if resolution % slot_config.pool or resolution // slot_config.pool < 8:
         raise ValueError(f"pool must divide the images' side {resolution} and leave at least 8 px, "
                          f"got pool={slot_config.pool}")

@@ -9,6 +9,7 @@ import torch
 import encoders
 from encoders.slots import SlotAttention, SlotModel, hungarian_huber_loss, train_slots
 from encoders.slots.networks import broadcast_side
+from encoders.slots.presets import auto_pool
 from encoders.slots.training import learning_rate
 
 TINY = dict(width=8, slot_dim=16, mlp_hidden=16, kernel=3, head_hidden=8)
@@ -100,6 +101,11 @@ def test_a_pooled_model_works_on_a_coarser_grid_and_answers_at_full_size(tmp_pat
     out = pooled.reconstruct(images, num_slots=4)
     assert out.image.shape == images.shape and out.masks.shape == (8, 4, 32, 32)
     np.testing.assert_allclose(out.masks.sum(axis=1), 1.0, atol=1e-5)
+    # the cpu preset pools images larger than 32 px (pool 0 = auto_pool, resolved and stored when training starts)
+    assert [auto_pool(side) for side in (16, 32, 48, 64, 96, 128)] == [1, 1, 1, 2, 2, 4]
+    large, _ = coloured_squares(4, side=64)
+    cpu = train_slots("slot-attention", large, num_slots=3, steps=1, batch_size=2, progress=False, preset="cpu", **TINY)
+    assert cpu.config["options"]["pool"] == 2 and cpu.segment(large).shape == (4, 64, 64)
     pooled.save(tmp_path / "pooled")
     again = encoders.load(tmp_path / "pooled", device="cpu")
     np.testing.assert_array_equal(again.segment(images, num_slots=4), pooled.segment(images, num_slots=4))

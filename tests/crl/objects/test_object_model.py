@@ -64,6 +64,29 @@ def test_discovery_on_true_pooled_tables_recovers_the_object_graph() -> None:
     assert moved["shade"].iloc[0] == pytest.approx(0.84, abs=0.02) and moved["y"].iloc[0] == row["y"].iloc[0]
 
 
+def test_edges_made_by_shared_reading_errors_are_refuted_by_the_labelled_objects() -> None:
+    scene = crl.scenes.load("multi_sprites", resolution=32, causal=True)
+    sample = scene.sample(1500, seed=2)
+    columns = ["light", *scene.attribute_names]
+    truth_table = sample.objects.merge(sample.factors[["light"]], left_on="image", right_index=True)[columns]
+    # readings from one slot vector share its error: a common error term in every continuous attribute
+    shared = np.random.default_rng(0).normal(size=(len(truth_table), 1))
+    reads = truth_table.copy()
+    continuous = ["size", "orientation", "x", "y", "hue", "shade"]
+    reads[continuous] += 0.3 * shared * truth_table[continuous].std().to_numpy()
+    truth = {frozenset(edge) for edge in scene.graph.subgraph(columns).edges}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        unchecked = ObjectModel(discovery="pc").fit_graph(reads)
+        checked = ObjectModel(discovery="pc").fit_graph(reads, labels=truth_table.iloc[:150])
+    assert len({frozenset(edge) for edge in unchecked.graph_.edges} - truth) >= 3  # the shared error makes edges
+    assert {frozenset(edge) for edge in checked.graph_.edges} == truth  # the true skeleton, and no more
+    assert checked.graph_.graph["refuted"]
+    # the collider light -> shade <- x, oriented on the labelled rows, whose exact values show its independences
+    assert checked.graph_.has_edge("light", "shade") and checked.graph_.has_edge("x", "shade")
+    assert not checked.graph_.has_edge("shade", "light") and not checked.graph_.has_edge("shade", "x")
+
+
 @pytest.fixture(scope="module")
 def barely_trained() -> tuple[ObjectModel, object, object]:
     """A slot model after 3 steps at 16 px, with probes fitted on any overlap (min_iou 0): mechanics, not quality."""
