@@ -31,6 +31,6 @@ step() {  # step SECONDS COMMAND...: run one check with a limit, report its exit
     step 60 python3 benchmarks/train_speed.py --device cuda --batch-size 256 --steps 400 --repeats 2 --bf16
     step 150 python3 benchmarks/causal_model.py --scenes pendulum flow
     step 100 python3 benchmarks/train_speed.py --device cuda --batch-size 256 --steps 400 --repeats 1 --compile
-    step 330 python3 benchmarks/slot_attention.py --device cuda --preset paper --batch-size 64 --lr 4e-4 --warmup 1000 --minutes 2 --threads 8 --test-images 500
+    step 390 python3 benchmarks/slot_attention.py --device cuda --preset paper --batch-size 64 --lr 4e-4 --warmup 1000 --minutes 2 --set-minutes 1 --threads 8 --test-images 500
     step 180 python3 benchmarks/train_many.py --device cuda --steps 10 --max-k 1024 --max-step-seconds 5
 } 2>&1 | tee "$log"
