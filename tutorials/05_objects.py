@@ -13,8 +13,8 @@
 # "what would this image look like without that object?" with an image, beside the true answer.
 #
 # Sizes. Full size: 64 x 64 images, 5,000 of them, 2-4 objects, 5 slots, 4,000 training steps of
-# the "cpu" preset narrowed (width 16, slot size 32, batch 16): 0.7-2.6 s a step were measured on a
-# busy two-core machine, so one to three hours there; a GPU takes minutes (docs/objects.md has figures).
+# the "cpu" preset narrowed (width 16, slot size 32, batch 32; at 64 px it reads a 32 px grid): about
+# 0.1 s a step on two CPU cores, so about 7 minutes of training (docs/objects.md has figures).
 # Quick mode (`CRL_TUTORIAL_QUICK=1`): 16 x 16, 120 images, 3 steps: the code runs, the model has
 # learned nothing, and the numbers printed mean nothing.
 
@@ -73,10 +73,10 @@ plots.image_grid(np.concatenate([train.images[:8], true_removal.images]), OUT / 
 # `labelled` images' masks and object tables as the only labels: slots are matched to true
 # objects by the Hungarian algorithm on mask IoU, and probes (ridge, logistic) learn to read each
 # attribute from a slot. Every slot of every image is then read into one pooled object table, on
-# which PC discovers a graph and linear mechanisms are fitted.
+# which PC discovers a graph, checked on the labelled objects, and linear mechanisms are fitted.
 
 # %%
-model = ObjectModel(num_slots=5, steps=STEPS, batch_size=16, lr=1e-3, preset="cpu", slot_options=SLOT_OPTIONS,
+model = ObjectModel(num_slots=5, steps=STEPS, batch_size=32, lr=4e-4, preset="cpu", slot_options=SLOT_OPTIONS,
                     labelled=40, min_iou=0.0 if QUICK else 0.3, seed=0, progress=not QUICK)
 model.fit(train)
 print("probe scores (cross-validated R^2, accuracy for shape):", {k: round(v, 2) for k, v in model.probes_.scores.items()})
@@ -84,9 +84,11 @@ print("learned edges:", sorted(model.graph.edges))
 
 # %% [markdown]
 # Position reads well from slots (x and y are what the decoder's position embedding is built
-# around); hue, size and shade need a longer-trained model. The graph can only be as good as those
-# readings: on the true attribute table, PC finds light -> shade <- x and size - y (see
-# tests/crl/objects/test_object_model.py); on probe readings, errors shared by attributes add edges.
+# around); hue, size and shade need a longer-trained model. Readings of one slot share its errors,
+# which add edges on the pooled table; the labelled objects' true values then check every edge
+# (`label_check=True`): edges they give no evidence for go (`model.graph.graph["refuted"]`), and the
+# rest are oriented as PC orients them on those rows. At 64 px with a 15-minute slot model this
+# leaves light -> shade <- x and size - y (docs/objects.md).
 
 # %%
 test = scene.sample(8, seed=1)
