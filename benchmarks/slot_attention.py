@@ -57,7 +57,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--pool", type=int, help="working grid this many times coarser (default: the preset's)")
     parser.add_argument("--downsample", type=int, default=1, help="stride-2 convolutions of the encoder (cpu preset)")
     parser.add_argument("--warmup", type=int, help="warm-up steps (default: 100 with the cpu preset, the preset's else)")
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=4e-4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")

@@ -4,8 +4,8 @@
 within minutes on two CPU cores (figures in docs/slot_attention.md): narrower CNNs with 3x3 kernels, the encoder's
 grid halved once, a warm-up cut to 500 steps (the paper's 10k alone would outlast such a budget), and images larger
 than 32 px read on a coarser grid (`auto_pool`): on multi_sprites at 64 px, 15 minutes of 2 CPU cores trained this
-network narrowed to width 16 and slot size 32 to FG-ARI 0.03 on the full grid (1,295 steps), 0.71-0.74 pooled by 2
-(16,000 steps; benchmarks/slot_attention.py).
+network narrowed to width 16 and slot size 32 to FG-ARI 0.03 on the full grid (1,295 steps of batch 16), 0.76 pooled
+by 2 (9,012 steps of batch 32; benchmarks/slot_attention.py).
 """
 from __future__ import annotations
 
