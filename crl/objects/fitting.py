@@ -145,6 +145,9 @@ def _orient_on_labels(graph: nx.DiGraph, dag: nx.DiGraph, labels: pd.DataFrame) 
     hides the independences a collider shows), where that keeps the DAG acyclic; marked ``oriented_by="labels"``."""
     import scm
 
+    labels = labels[[c for c in labels.columns if labels[c].nunique() > 1]]
+    if len(labels) < labels.shape[1] + 2:  # too few rows (or varying columns) for PC's tests: readings' orientations
+        return
     skeleton = {frozenset(edge) for edge in graph.edges}
     forbidden = [(u, v) for u in labels.columns for v in labels.columns if u != v and {u, v} not in skeleton]
     found = scm.discover(labels, method="pc", forbidden=forbidden)
