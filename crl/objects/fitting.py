@@ -124,7 +124,8 @@ def labelled_table(labelled: Labelled, columns: list[str]) -> pd.DataFrame | Non
 
 def check_on_labels(graph: nx.DiGraph, dag: nx.DiGraph, labels: pd.DataFrame) -> dict[str, dict[str, float]]:
     """Remove the DAG's edges that the labelled objects' true values give no evidence for (`crl.label_edges`), and
-    the same pairs from the graph; returns the refuted edges with their tests, also kept in ``graph.graph``.
+    the same pairs from the graph, then orient the rest on those values (`_orient_on_labels`); returns the refuted
+    edges with their tests, also kept in ``graph.graph["refuted"]``.
 
     Discovery on probe readings finds edges that the readings' shared errors make (every attribute is read from the
     same slot vector); the labelled objects carry none of them. On the causal multi_sprites scene at 64 px with 40

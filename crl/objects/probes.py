@@ -65,9 +65,10 @@ class LinearReader:
 
 @dataclass
 class Probes:
-    """Fitted probes: ``readers`` (attribute -> estimator on slots), ``objectness``, ``light`` (scene factor name ->
-    estimator on mean object slots), ``inverse`` (design -> slot) with its ``categories`` per categorical attribute,
-    and ``scores`` (cross-validated R^2, or accuracy for a category, of each reader on the labelled objects)."""
+    """Fitted probes, each a `LinearReader`: ``readers`` (attribute -> reader of slots), ``objectness``, ``light``
+    (scene factor name -> reader of mean object slots), ``inverse`` (design -> slot) with its ``categories`` per
+    categorical attribute, and ``scores`` (cross-validated R^2, or accuracy for a category, of each reader on the
+    labelled objects)."""
 
     attributes: list[str]
     categories: dict[str, list]
