@@ -113,8 +113,7 @@ def write_model_folder(path: str | Path, model: Any, overwrite: bool = False) ->
                         f"{type(model.encoder_).__name__} and {type(model.scm_).__name__}")
     meta = {"params": model.get_params(), "concepts": model.concepts_.to_dict(),
             "graphs": {"graph": graph_to_json(model.graph_), "dag": graph_to_json(model.dag_)}}
-    state, arrays = model.scm_.to_state()
-    files = {"model.json": json_file(meta), "scm.json": json_file(state), "scm.safetensors": tensor_bytes(arrays),
+    files = {"model.json": json_file(meta), **scm_to_files(model.scm_),
              "nuisance.safetensors": tensor_bytes({"nuisance": np.asarray(model.nuisance_, dtype=np.float32)}),
              **{f"encoder/{name}": data for name, data in model.encoder_.to_files().items()}}
     write_folder(path, seal(files, FORMAT), FORMAT, overwrite)
@@ -149,10 +148,7 @@ def read_model_folder(path: str | Path, device: str = "auto", params_of: Any = N
         raise ModelFileError(f"{where!r} is not a saved CausalModel: its manifest lists no {missing}")
     meta = parse_json(files["model.json"], f"{where}/model.json")
     parts = {key: json_field(meta, key, dict, f"{where}/model.json") for key in ("params", "concepts", "graphs")}
-    unknown = sorted(set(parts["params"]) - set(params_of._get_param_names())) if params_of is not None else []
-    if unknown:
-        raise ModelFileError(f"{where}/model.json: field 'params' names argument(s) {unknown} that "
-                             f"{params_of.__name__} does not take; {DAMAGED}")
+    check_params(parts["params"], params_of, f"{where}/model.json")
     concepts = built_from(ConceptMap.from_dict, parts["concepts"], f"{where}/model.json", "concepts")
     graphs = {name: built_from(graph_from_json, json_field(parts["graphs"], name, dict, f"{where}/model.json"),
                            f"{where}/model.json", f"graphs.{name}") for name in ("graph", "dag")}
@@ -162,11 +158,31 @@ def read_model_folder(path: str | Path, device: str = "auto", params_of: Any = N
                              f"{len(concepts.nuisance_names)}), one column per nuisance latent in model.json's concepts; "
                              f"got {None if nuisance is None else nuisance.shape}; {DAMAGED}")
     mechanisms = scm_from_files(files, where, device)
-    encoder = encoder_from_files({name[len("encoder/"):]: data for name, data in files.items()
-                                  if name.startswith("encoder/")}, device, f"{where}/encoder")
+    encoder = encoder_from_files(subfolder(files, "encoder"), device, f"{where}/encoder")
     _check_agree(concepts, graphs["dag"], mechanisms, encoder, where)
     return {"params": parts["params"], "concepts": concepts, **graphs, "nuisance": nuisance, "scm": mechanisms,
             "encoder": encoder}
+
+
+def scm_to_files(mechanisms: SCM) -> dict[str, bytes]:
+    """The structural equations as ``scm.json`` and ``scm.safetensors`` (`scm.SCM.to_state`)."""
+    state, arrays = mechanisms.to_state()
+    return {"scm.json": json_file(state), "scm.safetensors": tensor_bytes(arrays)}
+
+
+def subfolder(files: Mapping[str, bytes], name: str) -> dict[str, bytes]:
+    """The files under folder `name` of a saved model's files, named relative to it."""
+    prefix = f"{name}/"
+    return {path[len(prefix):]: data for path, data in files.items() if path.startswith(prefix)}
+
+
+def check_params(params: Mapping[str, Any], params_of: Any, file: str) -> None:
+    """Raise ModelFileError when stored constructor arguments name one that class `params_of` (a scikit-learn
+    estimator; None: no check) does not take."""
+    unknown = sorted(set(params) - set(params_of._get_param_names())) if params_of is not None else []
+    if unknown:
+        raise ModelFileError(f"{file}: field 'params' names argument(s) {unknown} that {params_of.__name__} does not "
+                             f"take; {DAMAGED}")
 
 
 def scm_from_files(files: Mapping[str, bytes], where: str, device: str) -> SCM:

@@ -30,6 +30,15 @@ def check_images(images: object, name: str = "images") -> np.ndarray:
     return np.ascontiguousarray(images)
 
 
+def check_trained_shape(images: object, resolution: int, channels: int, name: str = "images") -> np.ndarray:
+    """`check_images`, and the shape a trained model reads: (N, resolution, resolution, channels)."""
+    images = check_images(images, name)
+    if images.shape[1:] != (resolution, resolution, channels):
+        raise ValueError(f"{name} must have shape (N, {resolution}, {resolution}, {channels}) like the training images, "
+                         f"got {images.shape}")
+    return images
+
+
 def as_uint8_tensor(images: np.ndarray, device: torch.device) -> torch.Tensor:
     """The uint8 images as a torch tensor on `device`; on CPU it shares the array's memory."""
     with warnings.catch_warnings():

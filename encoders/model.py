@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from encoders.budget import TrainingPlan
-from encoders.data import check_images, iter_batches
+from encoders.data import check_trained_shape, iter_batches
 from encoders.device import resolve_device
 from encoders.manifest import FolderFormat, seal, unseal
 from encoders.model_files import ModelFileError, check_tensors, json_bytes, parse_json, parse_tensors, tensor_bytes
@@ -144,11 +144,7 @@ class Encoder:
         ValueError
             When `images` is not such an array.
         """
-        images = check_images(images, name)
-        if images.shape[1:] != (self.resolution, self.resolution, self.channels):
-            raise ValueError(f"{name} must have shape (N, {self.resolution}, {self.resolution}, {self.channels}) "
-                             f"like the training images, got {images.shape}")
-        return images
+        return check_trained_shape(images, self.resolution, self.channels, name)
 
     @torch.no_grad()
     def encode(self, images: np.ndarray) -> np.ndarray:

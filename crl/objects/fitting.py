@@ -133,9 +133,10 @@ def check_on_labels(graph: nx.DiGraph, dag: nx.DiGraph, labels: pd.DataFrame) ->
     """
     from crl.label_edges import refute_edges
 
+    before = set(dag.edges)
     refuted = refute_edges(dag, labels)
-    pairs = [tuple(name.split("->")) for name in refuted]
-    graph.remove_edges_from([edge for u, v in pairs for edge in ((u, v), (v, u)) if graph.has_edge(*edge)])
+    graph.remove_edges_from([edge for u, v in before - set(dag.edges) for edge in ((u, v), (v, u))
+                             if graph.has_edge(*edge)])
     graph.graph["refuted"] = refuted
     _orient_on_labels(graph, dag, labels)
     return refuted

@@ -18,7 +18,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crl.model_io import built_from, graph_from_json, graph_to_json, json_field, json_file, scm_from_files
+from crl.model_io import (
+    built_from,
+    check_params,
+    graph_from_json,
+    graph_to_json,
+    json_field,
+    json_file,
+    scm_from_files,
+    scm_to_files,
+    subfolder,
+)
 from crl.objects.probes import Probes
 from encoders.manifest import FolderFormat, seal
 from encoders.model_files import DAMAGED, ModelFileError, parse_json, parse_tensors, tensor_bytes
@@ -51,10 +61,8 @@ def write_object_folder(path: str | Path, model: Any, overwrite: bool = False) -
         frame = getattr(model, f"{name}_")
         meta["columns"][name] = [str(column) for column in frame.columns]
         tables.update({f"{name}.{column}": frame[column].to_numpy() for column in frame.columns})
-    state, arrays = model.scm_.to_state()
     files = {"model.json": json_file(meta), "probes.safetensors": tensor_bytes(probe_arrays),
-             "tables.safetensors": tensor_bytes(tables), "scm.json": json_file(state),
-             "scm.safetensors": tensor_bytes(arrays),
+             "tables.safetensors": tensor_bytes(tables), **scm_to_files(model.scm_),
              **{f"encoder/{name}": data for name, data in model.encoder_.to_files().items()}}
     write_folder(path, seal(files, FORMAT), FORMAT, overwrite)
 
@@ -69,10 +77,7 @@ def read_object_folder(path: str | Path, device: str = "auto", params_of: Any = 
     file = f"{where}/model.json"
     meta = parse_json(files["model.json"], file)
     params = json_field(meta, "params", dict, file)
-    unknown = sorted(set(params) - set(params_of._get_param_names())) if params_of is not None else []
-    if unknown:
-        raise ModelFileError(f"{file}: field 'params' names argument(s) {unknown} that {params_of.__name__} does "
-                             f"not take; {DAMAGED}")
+    check_params(params, params_of, file)
     names = {key: [str(v) for v in json_field(meta, key, list, file)]
              for key in ("attributes", "categorical", "factor_names")}
     graphs = {name: built_from(graph_from_json, json_field(json_field(meta, "graphs", dict, file), name, dict, file),
@@ -83,8 +88,7 @@ def read_object_folder(path: str | Path, device: str = "auto", params_of: Any = 
     tables = _tables(parse_tensors(files["tables.safetensors"], f"{where}/tables.safetensors"),
                      json_field(meta, "columns", dict, file), f"{where}/tables.safetensors")
     mechanisms = scm_from_files(files, where, device)
-    encoder = slot_model_from_files({name[len("encoder/"):]: data for name, data in files.items()
-                                     if name.startswith("encoder/")}, device, f"{where}/encoder")
+    encoder = slot_model_from_files(subfolder(files, "encoder"), device, f"{where}/encoder")
     _check_agree(names, graphs["dag"], probes, mechanisms, encoder, where)
     return {"params": params, **names, **graphs, "probes": probes, **tables, "scm": mechanisms, "encoder": encoder}
 

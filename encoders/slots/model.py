@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from encoders.budget import TrainingPlan
-from encoders.data import check_images, iter_batches
+from encoders.data import check_trained_shape, iter_batches
 from encoders.device import resolve_device
 from encoders.manifest import MANIFEST, FolderFormat, seal
 from encoders.model_files import ModelFileError, check_tensors, json_bytes, parse_json, parse_tensors, tensor_bytes
@@ -105,12 +105,7 @@ class SlotModel:
 
     def check_input(self, images: object, name: str = "images") -> np.ndarray:
         """`images` checked to be uint8 (N, resolution, resolution, channels), like the training images."""
-        images = check_images(images, name)
-        expected = (self.resolution, self.resolution, self.config["channels"])
-        if images.shape[1:] != expected:
-            raise ValueError(f"{name} must have shape (N, {', '.join(map(str, expected))}) like the training images, "
-                             f"got {images.shape}")
-        return images
+        return check_trained_shape(images, self.resolution, self.config["channels"], name)
 
     @torch.no_grad()
     def encode(self, images: np.ndarray, num_slots: int | None = None, seed: int = 0) -> np.ndarray:
