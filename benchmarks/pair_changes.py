@@ -30,24 +30,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generality import Settings, graph_kind, model_settings  # noqa: E402
 
 
-def change_calls(model: crl.CausalModel, data, names: list[str]) -> pd.DataFrame:
-    """One row per concept: true and called change rates, false calls, hits, error and unchanged |delta|."""
-    before, after = model.encode(data.pairs.x1)[names], model.encode(data.pairs.x2)[names]
+def change_calls(before: pd.DataFrame, after: pd.DataFrame, moved_before: pd.DataFrame, moved_after: pd.DataFrame,
+                 readings: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """One row per column of `before`: true and called change rates, false calls, hits, reading error and the
+    |delta| quantiles of unchanged pairs.
+
+    Parameters
+    ----------
+    before, after : DataFrame
+        The concept readings of the pairs' two images (what the pair route sees).
+    moved_before, moved_after : DataFrame
+        The pairs' true factors, to tell which concepts truly changed.
+    readings, truth : DataFrame
+        Readings and true values of other images (not labelled ones), for each concept's reading error.
+    """
+    names = list(before.columns)
     calls = detect_changes(before.to_numpy(), after.to_numpy())
     spread = np.concatenate([before, after]).std(axis=0)
-    labelled = data.labels.index.to_numpy()
-    others = np.setdiff1d(np.arange(len(data.sample.images)), labelled)
-    readings = model.encode(data.sample.images[others])[names].to_numpy()
-    truth = data.sample.factors[names].to_numpy()[others]
     rows = []
     for k, name in enumerate(names):
-        moved = np.abs(data.pairs.factors2[name].to_numpy() - data.pairs.factors1[name].to_numpy()) > 1e-9
+        moved = np.abs(moved_after[name].to_numpy() - moved_before[name].to_numpy()) > 1e-9
         delta = np.abs(after[name] - before[name]).to_numpy() / spread[k]
         q50, q90, q99 = np.quantile(delta[~moved], [0.5, 0.9, 0.99]) if (~moved).any() else (np.nan,) * 3
+        error = np.abs(readings[name].to_numpy() - truth[name].to_numpy()).mean() / truth[name].std()
         rows.append({"concept": name, "true_rate": moved.mean(), "called_rate": calls.changed[:, k].mean(),
-                     "false_calls": calls.changed[~moved, k].mean(), "hits": calls.changed[moved, k].mean(),
-                     "cut_std": calls.threshold[k] / spread[k],
-                     "reading_error_std": np.abs(readings[:, k] - truth[:, k]).mean() / truth[:, k].std(),
+                     "false_calls": calls.changed[~moved, k].mean() if (~moved).any() else np.nan,
+                     "hits": calls.changed[moved, k].mean() if moved.any() else np.nan,
+                     "cut_std": calls.threshold[k] / spread[k], "reading_error_std": error,
                      "unchanged_q50": q50, "unchanged_q90": q90, "unchanged_q99": q99})
     return pd.DataFrame(rows)
 
@@ -72,8 +81,13 @@ def main() -> None:
         if args.save:
             model.save(args.save)
     names = [name for name in model.concept_names if name in data.sample.factors]
+    unlabelled = np.setdiff1d(np.arange(len(data.sample.images)), data.labels.index.to_numpy())
+    table = change_calls(model.encode(data.pairs.x1)[names], model.encode(data.pairs.x2)[names],
+                         data.pairs.factors1, data.pairs.factors2,
+                         model.encode(data.sample.images[unlabelled])[names].reset_index(drop=True),
+                         data.sample.factors[names].iloc[unlabelled].reset_index(drop=True))
     print(f"scene {args.scene}: true edges {sorted(scene.graph.edges)}; model's {sorted(model.graph.edges)}")
-    print(change_calls(model, data, names).round(3).to_string(index=False))
+    print(table.round(3).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The generality suite (benchmarks/generality.py): its rows hold what they promise, and its spread is right."""
+"""The generality suite (benchmarks/generality.py): its rows hold what they promise, and its spread is right; the
+pair-change diagnostic (benchmarks/pair_changes.py) counts what it claims."""
 from __future__ import annotations
 
 import importlib.util
@@ -10,20 +11,21 @@ import networkx as nx
 import numpy as np
 import pytest
 
+import crl
 from crl.evaluation.generality import distribution, edge_changes
 
 
-def _load_benchmark():
-    """benchmarks/generality.py by its path: `benchmarks` is not a package on pytest's path."""
-    spec = importlib.util.spec_from_file_location("generality_benchmark",
-                                                  Path(__file__).resolve().parents[2] / "benchmarks" / "generality.py")
+def _load_benchmark(name: str):
+    """benchmarks/<name>.py by its path: `benchmarks` is not a package on pytest's path."""
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark",
+                                                  Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
     spec.loader.exec_module(module)
     return module
 
 
-bench = _load_benchmark()
+bench = _load_benchmark("generality")
 HELD_OUT, ROW_COLUMNS, TUNING, Settings = bench.HELD_OUT, bench.ROW_COLUMNS, bench.TUNING, bench.Settings
 graph_kind, parse_scenes, read_rows, run_scene, write_rows = (bench.graph_kind, bench.parse_scenes, bench.read_rows,
                                                               bench.run_scene, bench.write_rows)
@@ -86,3 +88,23 @@ def test_rows_of_two_small_random_scenes(tmp_path, one_thread):
         assert set(row["readback"]) == set(row["concept_fit"]) and row["readback_min"] == min(row["readback"].values())
         assert row["fit_s"] > 0 and row["eval_s"] > 0
     assert distribution(rows)["scenes"] == 2
+
+
+def test_pair_change_calls_against_the_pairs_truth():
+    # benchmarks/pair_changes.py: exact readings are called exactly; a concept read with error 0.3 of its
+    # spread is called changed in pairs where it stood still, which the table shows as false calls
+    change_calls = _load_benchmark("pair_changes").change_calls
+    scene = crl.scenes.load("random", seed=3, resolution=16, graph="scale-free")
+    pairs, sample = scene.sample_pairs(600, k=1, seed=1), scene.sample(200, seed=0)
+    names = [factor.name for factor in scene.factors]
+    exact = change_calls(pairs.factors1[names], pairs.factors2[names], pairs.factors1, pairs.factors2,
+                         sample.factors[names], sample.factors[names]).set_index("concept")
+    assert (exact["false_calls"] == 0).all() and (exact["hits"] == 1).all() and (exact["reading_error_std"] == 0).all()
+    rng = np.random.default_rng(0)
+    noisy = [table[names].copy() for table in (pairs.factors1, pairs.factors2)]
+    for table in noisy:
+        table["light_angle"] += 0.3 * table["light_angle"].std() * rng.standard_normal(len(table))
+    calls = change_calls(*noisy, pairs.factors1, pairs.factors2, sample.factors[names],
+                         sample.factors[names]).set_index("concept")
+    assert calls.loc["light_angle", "false_calls"] > 0.2
+    assert calls.loc["light_angle", "unchanged_q50"] > 0.1 > exact.loc["light_angle", "unchanged_q50"]
