@@ -1,8 +1,10 @@
 """`evaluate_objects`: score an `ObjectModel` against an object scene's ground truth (what `crl.evaluate` runs for
 an ObjectModel).
 
-On `n` held-out images: FG-ARI of the slot segmentation; the graph over scene factors and attributes against the
-scene's graph restricted to the model's nodes (SHD and edge metrics); and each query (remove an object, edit an
+On `n` held-out images: FG-ARI of the slot segmentation; set-prediction AP of the objects the probes read from
+every slot (position, and shape when read; confidence: the objectness probe's) against the visible objects; the
+graph over scene factors and attributes against the scene's graph restricted to the model's nodes (SHD and edge
+metrics); and each query (remove an object, edit an
 attribute, do() on a scene factor) against the scene's true counterfactual (`scene.edit`, `scene.counterfactual`):
 pixel MSE, FG-ARI of the result's masks, per-object oracle errors (`crl.objects.scoring`). Each image's query object
 is its largest visible object that the model holds in a slot.
@@ -24,7 +26,7 @@ from crl.evaluation.factors import evaluation_seeds
 from crl.evaluation.report import markdown_table
 from crl.metrics import fg_ari
 from crl.objects.matching import match_slots
-from crl.objects.scoring import Truth, image_scores, object_errors, removal_residue
+from crl.objects.scoring import Truth, image_scores, object_errors, removal_residue, set_ap
 
 DEFAULT_EDITS = ({"hue": 0.1}, {"x": 0.3})
 Query = tuple[str, Callable[[], Any], Callable[[], Truth]]  # name, the model's answer, the true answer
@@ -40,11 +42,13 @@ class ObjectEvaluation:
     objects: pd.DataFrame
     removal: pd.DataFrame
     probes: dict[str, float]
+    ap: dict[str, float] = field(default_factory=dict)
     examples: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def summary(self) -> dict[str, float]:
-        """fg_ari, the graph metrics, and per query its mean MSE, FG-ARI and oracle errors (target and other objects)."""
-        out = {"fg_ari": self.fg_ari, **dict(zip(self.graph["metric"], self.graph["value"].astype(float)))}
+        """fg_ari, set-prediction AP, the graph metrics, and per query its mean MSE, FG-ARI and oracle errors (target
+        and other objects)."""
+        out = {"fg_ari": self.fg_ari, **self.ap, **dict(zip(self.graph["metric"], self.graph["value"].astype(float)))}
         for name, group in self.images.groupby("query", sort=False):
             out[f"{name} mse"] = float(group["mse"].mean())
             out[f"{name} fg_ari"] = float(group["fg_ari"].mean())
@@ -96,10 +100,21 @@ def _check(model: Any, scene: Any, n: Any, edits: Any, do: Any) -> tuple[list[di
     return edits, do
 
 
-def _targets(model: Any, images: np.ndarray, masks: np.ndarray, objects: pd.DataFrame
+def object_set_ap(model: Any, slots: np.ndarray, objects: pd.DataFrame) -> dict[str, float]:
+    """`set_ap` of every slot (N, K, D) read by the model's probes against the visible `objects`; empty when the model
+    does not read both positions."""
+    if not {"x", "y"} <= set(model.attributes_):
+        return {}
+    n, k, dim = slots.shape
+    flat = slots.reshape(-1, dim)
+    predicted = model.probes_.read(flat)[[c for c in ("x", "y", "shape") if c in model.attributes_]]
+    predicted["image"], predicted["confidence"] = np.repeat(np.arange(n), k), model.probes_.object_probability(flat)
+    return set_ap(predicted, objects[objects["pixels"] > 0], n)
+
+
+def _targets(model: Any, reading: Any, masks: np.ndarray, objects: pd.DataFrame
              ) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], int], np.ndarray]:
     """Images with a query object, that object's true label, the (image, label) -> slot map, the slot segmentation."""
-    reading = model.read(images)
     segmentation = model.encoder_.decode(reading.slots).masks.argmax(axis=1)
     matched = match_slots(segmentation, masks, model.num_slots)
     held = reading.objects
@@ -128,7 +143,8 @@ def evaluate_objects(model: Any, scene: Any, *, n: int = 64, seed: int = 0,
     factor at 0.2) name the queries; `report_dir` also writes report.md and figures there."""
     edits, do = _check(model, scene, n, edits, do)
     sample = scene.sample(int(n), seed=evaluation_seeds(seed, 1)[0])
-    rows, target, slot_of, segmentation = _targets(model, sample.images, sample.masks, sample.objects)
+    reading = model.read(sample.images)
+    rows, target, slot_of, segmentation = _targets(model, reading, sample.masks, sample.objects)
     if not len(rows):
         raise ValueError("no held-out object is held by an object slot of the model: nothing to query")
     images = sample.images[rows]
@@ -145,7 +161,8 @@ def evaluate_objects(model: Any, scene: Any, *, n: int = 64, seed: int = 0,
         examples[name] = (images[:4], result.images[:4], truth.images[:4])
     images_table, objects_table, removal = (pd.concat(t, ignore_index=True) for t in tables.values())
     evaluation = ObjectEvaluation(float(fg_ari(sample.masks, segmentation)), graph_scores(scene.graph, model.graph_),
-                                  images_table, objects_table, removal, dict(model.probes_.scores), examples)
+                                  images_table, objects_table, removal, dict(model.probes_.scores),
+                                  object_set_ap(model, reading.slots, sample.objects), examples)
     if report_dir is not None:
         from crl.objects.plots import write_object_report
 

@@ -55,9 +55,13 @@ class LinearReader:
         classes = getattr(model, "classes_", None)
         return cls(coef.astype(np.float64), intercept.astype(np.float64), classes)
 
+    def scores(self, slots: np.ndarray) -> np.ndarray:
+        """The linear outputs (M, outputs) of slot vectors (M, D): a classifier's decision scores (logits)."""
+        return np.asarray(slots, dtype=np.float64) @ self.coef.T + self.intercept
+
     def predict(self, slots: np.ndarray) -> np.ndarray:
         """Outputs of slot vectors (M, D): (M,) for one output or a class, else (M, outputs)."""
-        scores = np.asarray(slots, dtype=np.float64) @ self.coef.T + self.intercept
+        scores = self.scores(slots)
         if self.classes is not None:
             return self.classes[(scores[:, 0] > 0).astype(np.int64) if scores.shape[1] == 1 else scores.argmax(axis=1)]
         return scores[:, 0] if scores.shape[1] == 1 else scores
@@ -88,6 +92,12 @@ class Probes:
         if self.objectness is None:
             return np.ones(len(slots), dtype=bool)
         return self.objectness.predict(slots).astype(bool)
+
+    def object_probability(self, slots: np.ndarray) -> np.ndarray:
+        """The objectness probe's probability that each slot (M, D) holds an object (all 1 without that probe)."""
+        if self.objectness is None:
+            return np.ones(len(slots))
+        return 1.0 / (1.0 + np.exp(-self.objectness.scores(slots)[:, 0]))
 
     def read_factors(self, pooled: np.ndarray) -> pd.DataFrame:
         """Scene factors of images from their mean object slot (N, D)."""

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crl.evaluation.image_metrics import mse
-from crl.metrics import fg_ari
+from crl.metrics import fg_ari, set_prediction_ap
 from crl.objects.queries import ObjectQueryResult
 from crl.scenes.objects import read_objects
 
@@ -64,3 +64,33 @@ def removal_residue(result: ObjectQueryResult, reconstruction: np.ndarray, masks
 
     return pd.DataFrame({"removed_brightness": brightness(result.images),
                          "reconstructed_brightness": brightness(reconstruction), "region_pixels": region.sum((1, 2))})
+
+
+def set_ap(predicted: pd.DataFrame, truth: pd.DataFrame, n_images: int) -> dict[str, float]:
+    """Set-prediction AP of the model's objects at the paper's distance thresholds (``AP@inf`` ... ``AP@0.125``).
+
+    `predicted` holds one row per slot (``image``, ``x``, ``y``, ``confidence``, and ``shape`` when the model reads
+    it), `truth` one row per visible object (``image``, ``x``, ``y``, and ``shape`` when the scene has it); positions
+    are in image units, and when both have a shape a prediction must have its object's. Each image's sets are padded
+    to the longest.
+    """
+    attributes = ["shape"] if "shape" in predicted and "shape" in truth else []
+
+    def padded(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        rank = table.groupby("image").cumcount().to_numpy()
+        image = table["image"].to_numpy()
+        width = max(int(rank.max()) + 1 if len(table) else 1, 1)
+        # padding sits infinitely far away: it matches nothing, and as a prediction it is a false positive ranked last
+        coords, codes = np.full((n_images, width, 2), np.inf), np.zeros((n_images, width, len(attributes)), np.int64)
+        present, confidence = np.zeros((n_images, width), bool), np.zeros((n_images, width))
+        coords[image, rank] = table[["x", "y"]].to_numpy(dtype=np.float64)
+        codes[image, rank] = table[attributes].to_numpy(dtype=np.int64)
+        present[image, rank] = True
+        confidence[image, rank] = table["confidence"].to_numpy() if "confidence" in table else 1.0
+        return coords, codes, present, confidence
+
+    true_coords, true_codes, true_present, _ = padded(truth)
+    coords, codes, present, confidence = padded(predicted)
+    aps = set_prediction_ap(true_coords, true_codes, coords, codes, np.where(present, confidence, -np.inf),
+                            true_present=true_present)
+    return {f"AP@{threshold:g}": value for threshold, value in aps.items()}

@@ -12,6 +12,7 @@ import crl
 import encoders
 from crl.exceptions import NotFittedError
 from crl.objects import ObjectModel, match_slots
+from crl.objects.scoring import set_ap
 
 
 def test_matching_recovers_a_known_permutation() -> None:
@@ -136,6 +137,8 @@ def test_evaluate_dispatches_to_object_scoring(barely_trained: tuple) -> None:
     summary = result.summary()
     assert set(result.images["query"]) == {"remove", "edit hue=0.1", "edit x=0.3", "do light=0.2"}
     assert 0 <= summary["remove mse"] < 1 and -1 <= summary["fg_ari"] <= 1
+    aps = [summary[f"AP@{t}"] for t in ("inf", "1", "0.5", "0.25", "0.125")]  # tighter thresholds find fewer
+    assert all(0 <= a <= 1 for a in aps) and aps == sorted(aps, reverse=True)
     truth = nx.DiGraph(scene.graph.subgraph(model.graph_.nodes))
     assert summary["shd"] >= abs(truth.number_of_edges() - model.graph_.number_of_edges()) / 2
     # the removed object is in neither reading (model and truth), while edited objects are scored as targets
@@ -212,3 +215,18 @@ def test_linear_readers_predict_as_the_fitted_probes() -> None:
             np.testing.assert_allclose(reader.predict(slots), expected, rtol=1e-9, atol=1e-9)
         else:  # a class flips only where the score sits on the boundary to rounding
             assert np.mean(reader.predict(slots) == expected) == 1.0
+
+
+def test_set_ap_is_one_for_the_true_objects_and_falls_with_distance() -> None:
+    objects = crl.scenes.load("multi_sprites", resolution=16, min_objects=2, max_objects=4).sample(30, seed=0).objects
+    visible = objects[objects["pixels"] > 0]
+    exact = set_ap(visible.assign(confidence=1.0), visible, 30)
+    assert list(exact) == ["AP@inf", "AP@1", "AP@0.5", "AP@0.25", "AP@0.125"] and all(v == 1.0 for v in exact.values())
+    # one object an image, predicted 0.2 image widths off: found at the loose thresholds, at none of the tight ones
+    first = visible.drop_duplicates("image")
+    shifted = set_ap(first.assign(x=first["x"] + 0.2, confidence=1.0), first, 30)
+    assert shifted["AP@0.25"] == 1.0 and shifted["AP@0.125"] == 0.0
+    # a wrong shape is never a match; extra predictions below every true one's confidence do not lower AP
+    assert set_ap(visible.assign(shape=visible["shape"] + 10, confidence=1.0), visible, 30)["AP@inf"] == 0.0
+    extra = pd.concat([visible.assign(confidence=1.0), visible.assign(x=5.0, confidence=0.1)])
+    assert set_ap(extra, visible, 30)["AP@inf"] == 1.0
