@@ -4,10 +4,10 @@ an ObjectModel).
 On `n` held-out images: FG-ARI of the slot segmentation; set-prediction AP of the objects the probes read from
 every slot (position, and shape when read; confidence: the objectness probe's) against the visible objects; the
 graph over scene factors and attributes against the scene's graph restricted to the model's nodes (SHD and edge
-metrics); and each query (remove an object, edit an
-attribute, do() on a scene factor) against the scene's true counterfactual (`scene.edit`, `scene.counterfactual`):
-pixel MSE, FG-ARI of the result's masks, per-object oracle errors (`crl.objects.scoring`). Each image's query object
-is its largest visible object that the model holds in a slot.
+metrics); and each query (remove an object, edit an attribute, do() on a scene factor) against the scene's true
+counterfactual (`scene.edit`, `scene.counterfactual`): pixel MSE, FG-ARI of the result's masks, per-object oracle
+errors (`crl.objects.scoring`). Each image's query object is its largest visible object that the model holds in a
+slot.
 """
 from __future__ import annotations
 
