@@ -115,7 +115,7 @@ def write_model_folder(path: str | Path, model: Any, overwrite: bool = False) ->
             "graphs": {"graph": graph_to_json(model.graph_), "dag": graph_to_json(model.dag_)}}
     files = {"model.json": json_file(meta), **scm_to_files(model.scm_),
              "nuisance.safetensors": tensor_bytes({"nuisance": np.asarray(model.nuisance_, dtype=np.float32)}),
-             **{f"encoder/{name}": data for name, data in model.encoder_.to_files().items()}}
+             **into_subfolder(model.encoder_.to_files(), "encoder")}
     write_folder(path, seal(files, FORMAT), FORMAT, overwrite)
 
 
@@ -168,6 +168,11 @@ def scm_to_files(mechanisms: SCM) -> dict[str, bytes]:
     """The structural equations as ``scm.json`` and ``scm.safetensors`` (`scm.SCM.to_state`)."""
     state, arrays = mechanisms.to_state()
     return {"scm.json": json_file(state), "scm.safetensors": tensor_bytes(arrays)}
+
+
+def into_subfolder(files: Mapping[str, bytes], name: str) -> dict[str, bytes]:
+    """`files` named as under folder `name` of a saved model (the inverse of `subfolder`)."""
+    return {f"{name}/{path}": data for path, data in files.items()}
 
 
 def subfolder(files: Mapping[str, bytes], name: str) -> dict[str, bytes]:

@@ -156,7 +156,7 @@ def evaluate_objects(model: Any, scene: Any, *, n: int = 64, seed: int = 0,
         tables["images"].append(image_scores(name, result, truth, rows, target))
         tables["objects"].append(object_errors(name, result, truth, rows, target, slot_of))
         if name == "remove":
-            recon = model.encoder_.decode(model.read(images).slots).image
+            recon = model.encoder_.decode(reading.slots[rows]).image  # an image's slots do not depend on the others
             tables["removal"].append(removal_residue(result, recon, sample.masks[rows], truth, target))
         examples[name] = (images[:4], result.images[:4], truth.images[:4])
     images_table, objects_table, removal = (pd.concat(t, ignore_index=True) for t in tables.values())

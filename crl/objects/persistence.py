@@ -23,6 +23,7 @@ from crl.model_io import (
     check_params,
     graph_from_json,
     graph_to_json,
+    into_subfolder,
     json_field,
     json_file,
     scm_from_files,
@@ -63,7 +64,7 @@ def write_object_folder(path: str | Path, model: Any, overwrite: bool = False) -
         tables.update({f"{name}.{column}": frame[column].to_numpy() for column in frame.columns})
     files = {"model.json": json_file(meta), "probes.safetensors": tensor_bytes(probe_arrays),
              "tables.safetensors": tensor_bytes(tables), **scm_to_files(model.scm_),
-             **{f"encoder/{name}": data for name, data in model.encoder_.to_files().items()}}
+             **into_subfolder(model.encoder_.to_files(), "encoder")}
     write_folder(path, seal(files, FORMAT), FORMAT, overwrite)
 
 

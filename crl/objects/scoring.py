@@ -79,7 +79,7 @@ def set_ap(predicted: pd.DataFrame, truth: pd.DataFrame, n_images: int) -> dict[
     def padded(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         rank = table.groupby("image").cumcount().to_numpy()
         image = table["image"].to_numpy()
-        width = max(int(rank.max()) + 1 if len(table) else 1, 1)
+        width = int(rank.max()) + 1 if len(table) else 1
         # padding sits infinitely far away: it matches nothing, and as a prediction it is a false positive ranked last
         coords, codes = np.full((n_images, width, 2), np.inf), np.zeros((n_images, width, len(attributes)), np.int64)
         present, confidence = np.zeros((n_images, width), bool), np.zeros((n_images, width))
