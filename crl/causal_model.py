@@ -1,12 +1,11 @@
 """`CausalModel`: an image encoder joined to a structural causal model over its concepts.
 
-`fit` runs the stages of `crl.pipeline` in order: train an encoder (weak supervision from pairs
-and/or a few labels), encode every image once, name and calibrate its concept latents from the
-labels and measure them on held-out labelled rows, discover a graph over the concepts, orient it,
-fit a structural equation per concept, and check that the decoder renders each concept. Queries
-then act on the concepts and decode back to images: `intervene` samples from the SCM under do(),
-`counterfactual` abducts each image's noise, applies do(), predicts the descendants and keeps the
-image's nuisance latents.
+`fit` runs the stages of `crl.pipeline` in order: train an encoder (weak supervision from pairs and/or a few
+labels), encode every image once, name and calibrate its concept latents from the labels and measure them on
+held-out labelled rows, discover a graph over the concepts, orient it, fit a structural equation per concept, and
+check that the decoder renders each concept. Queries then act on the concepts and decode back to images:
+`intervene` samples from the SCM under do(), `counterfactual` abducts each image's noise, applies do(), predicts the
+descendants and keeps the image's nuisance latents and, where the picture stays, its residual (`crl.residual`).
 """
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from crl import pipeline
+from crl import pipeline, residual
 from crl.exceptions import NotFittedError
 from crl.model_io import check_labels, check_pairs, check_settings, read_model_folder, write_model_folder
 from crl.notes import ModelNotes, model_notes_of
@@ -324,7 +323,8 @@ class CausalModel(BaseEstimator):
         nuisance = self._nuisance_of(nuisance_from, n)
         return self._render(self.scm_.intervene(do, n, seed=seed), seed, nuisance)
 
-    def counterfactual(self, images: np.ndarray, do: Mapping[str, Any], strict: bool = False) -> QueryResult:
+    def counterfactual(self, images: np.ndarray, do: Mapping[str, Any], strict: bool = False,
+                       keep_residual: bool = True) -> QueryResult:
         """What each image would look like under do(): abduction, action, prediction; nuisance kept.
 
         Parameters
@@ -335,6 +335,8 @@ class CausalModel(BaseEstimator):
             As for `intervene`.
         strict : bool
             Refuse hard values outside the range seen in training.
+        keep_residual : bool
+            Keep what the decoder does not reproduce of each image where the picture stays (`crl.residual`).
 
         Returns
         -------
@@ -344,10 +346,12 @@ class CausalModel(BaseEstimator):
         do = resolve_do(do, self.concepts_, model_notes_of(self.graph_), strict)
         table = self.encode(images)
         names = self.concepts_.names
-        changed = self.scm_.counterfactual(table[names], do)
-        table = table.copy()
-        table[names] = changed[names].to_numpy()
-        return QueryResult(self.decode(table), table)
+        counterfactual = table.copy()
+        counterfactual[names] = self.scm_.counterfactual(table[names], do)[names].to_numpy()
+        decoded = self.decode(counterfactual)
+        if keep_residual:
+            decoded = residual.keep_residual(images, self.decode(table), decoded)
+        return QueryResult(decoded, counterfactual)
 
     def _nuisance_of(self, images: np.ndarray | None, n: int) -> np.ndarray | None:
         """The nuisance latents of `images` (checked: one image per sample), or None when not given."""
