@@ -5,7 +5,7 @@ labels), encode every image once, name and calibrate its concept latents from th
 held-out labelled rows, discover a graph over the concepts, orient it, fit a structural equation per concept, and
 check that the decoder renders each concept. Queries then act on the concepts and decode back to images:
 `intervene` samples from the SCM under do(), `counterfactual` abducts each image's noise, applies do(), predicts the
-descendants and keeps the image's nuisance latents (and, asked to, its residual where the picture stays).
+descendants and keeps the image's nuisance latents and, where the picture stays, its residual (`crl.residual`).
 """
 from __future__ import annotations
 
@@ -324,7 +324,7 @@ class CausalModel(BaseEstimator):
         return self._render(self.scm_.intervene(do, n, seed=seed), seed, nuisance)
 
     def counterfactual(self, images: np.ndarray, do: Mapping[str, Any], strict: bool = False,
-                       keep_residual: bool = False) -> QueryResult:
+                       keep_residual: bool = True) -> QueryResult:
         """What each image would look like under do(): abduction, action, prediction; nuisance kept.
 
         Parameters
@@ -336,7 +336,7 @@ class CausalModel(BaseEstimator):
         strict : bool
             Refuse hard values outside the range seen in training.
         keep_residual : bool
-            Add each image's residual back where the picture stays (`crl.residual`); a faintly drawn factor keeps its look.
+            Add each image's residual back where the picture stays (`crl.residual`); False decodes the latents alone.
 
         Returns
         -------

@@ -49,8 +49,8 @@ READBACK_IMAGES = 500
 MIN_BOOTSTRAP_ADJACENCY = 0.5
 
 # ----------------------------------------------------------------- counterfactual images
-# A counterfactual asked to keep each image's residual (what the decoder does not reproduce, `crl.residual`) keeps
-# it where the decoded picture stays, fading it out as a pixel's decoded change grows to this share of the pixel
-# range. It lies above the residual's own 99th percentile on four of five random tuning scenes measured (0.02-0.07
-# of the range on seeds 0, 3, 5, 6; 0.15 on seed 8), so a larger change is a redrawing, not the decoder's error.
+# A counterfactual keeps each image's residual (what the decoder does not reproduce, `crl.residual`) where the
+# decoded picture stays, fading it out as a pixel's decoded change grows to this share of the pixel range. It lies
+# above the residual's own 99th percentile on four of five random tuning scenes measured (0.02-0.07 of the range on
+# seeds 0, 3, 5, 6; 0.15 on seed 8), so a larger change is a redrawing, not the decoder's error.
 RESIDUAL_FADE = 0.1
