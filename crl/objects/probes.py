@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeCV
 from sklearn.metrics import r2_score
@@ -97,7 +98,7 @@ class Probes:
         """The objectness probe's probability that each slot (M, D) holds an object (all 1 without that probe)."""
         if self.objectness is None:
             return np.ones(len(slots))
-        return 1.0 / (1.0 + np.exp(-self.objectness.scores(slots)[:, 0]))
+        return expit(self.objectness.scores(slots)[:, 0])
 
     def read_factors(self, pooled: np.ndarray) -> pd.DataFrame:
         """Scene factors of images from their mean object slot (N, D)."""
