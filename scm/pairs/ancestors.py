@@ -1,16 +1,11 @@
 """The ancestral relation from change co-occurrence: j descends from i iff j changes whenever i does.
 
 miss[i, j] estimates P(j stood still | i changed) over i's *own* clear changes: the larger half
-of its detected changes (CLEAR_QUANTILE), in pairs where i's ancestors stood still.
+of its detected changes (CLEAR_QUANTILE), in pairs where none of i's candidate ancestors moved.
 A descendant stands still there only through detection error; a non-descendant does whenever the pair's
-sources lie outside its ancestors. Conditioning on i's ancestors staying still matters
+sources lie outside its ancestors. Conditioning on i's candidate ancestors staying still matters
 when i's own changes are small next to those it inherits: otherwise i would seem to cause
-everything its parents cause. Which columns are i's ancestors is what is being estimated, so
-`miss_rates` takes them from a first pass when given (`ancestors`) and otherwise holds still i's
-candidate ancestors: the columns whose own clear changes rarely leave i still. That candidate set
-also holds i's descendants whose clear changes are mostly inherited from i, and holding still a
-descendant of j leaves the pairs where j stood still: a mediator's effect on its own children
-looks missed. The claims are made acyclic by change counts; implied relations
+everything its parents cause. The claims are made acyclic by change counts; implied relations
 that the miss rates contradict are reported, not repaired (see `refuted_implications`).
 """
 from __future__ import annotations
@@ -39,12 +34,8 @@ def _miss(rows: np.ndarray, still_j: np.ndarray, share: float) -> float:
     return float(min(1.0, (rows & still_j).sum() / n / share))
 
 
-def miss_rates(changes: Changes, delta: np.ndarray, ancestors: list[list[int]] | None = None) -> np.ndarray:
-    """miss[i, j] = estimated P(j still | own clear change of i); NaN where i has too few own changes.
-
-    `ancestors[i]` (column indices) are held still to single out i's own changes; without it, i's
-    candidate ancestors are (see the module docstring).
-    """
+def miss_rates(changes: Changes, delta: np.ndarray) -> np.ndarray:
+    """miss[i, j] = estimated P(j still | own clear change of i); NaN where i has too few own changes."""
     d = delta.shape[1]
     clear, still, share = _clear_changes(changes, delta), changes.still, changes.still_share
     first = np.full((d, d), np.nan)
@@ -52,13 +43,12 @@ def miss_rates(changes: Changes, delta: np.ndarray, ancestors: list[list[int]] |
         for j in range(d):
             if i != j:
                 first[i, j] = _miss(clear[:, i], still[:, j], share[j])
-    if ancestors is None:
-        ancestors = [[k for k in range(d) if k != i and first[k, i] <= CANDIDATE_MISS] for i in range(d)]
     miss = np.full((d, d), np.nan)
     for i in range(d):
+        candidates = [k for k in range(d) if k != i and first[k, i] <= CANDIDATE_MISS]
         for j in range(d):
             if i != j:
-                others = [k for k in ancestors[i] if k != j]
+                others = [k for k in candidates if k != j]
                 own = clear[:, i] & still[:, others].all(axis=1) if others else clear[:, i]
                 rate = _miss(own, still[:, j], share[j])
                 miss[i, j] = first[i, j] if np.isnan(rate) else rate

@@ -117,16 +117,11 @@ def _moved_pairs(xb: np.ndarray, xa: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def _ancestry(xb: np.ndarray, xa: np.ndarray, threshold: str | float, names: list[str]) -> _Ancestry:
     """Change calls, miss rates and the ancestral relation; unseen columns get no claim either way
-    (their moves are leaks). The miss rates are taken twice: first holding still each column's candidate
-    ancestors, then its ancestors in the first relation (`scm.pairs.ancestors`)."""
+    (their moves are leaks)."""
     delta = np.abs(xa - xb)
     changes = detect_changes(xb, xa, threshold)
     miss = miss_rates(changes, delta)
     unseen = unseen_columns(delta, changes.threshold, np.concatenate([xb, xa]).std(0), miss)
-    miss[unseen, :] = miss[:, unseen] = np.nan
-    first, _, _ = ancestral_relation(miss, ~changes.still, names)
-    index = {v: k for k, v in enumerate(names)}
-    miss = miss_rates(changes, delta, [[index[a] for a in nx.ancestors(first, v)] for v in names])
     miss[unseen, :] = miss[:, unseen] = np.nan
     relation, conflicts, refuted = ancestral_relation(miss, ~changes.still, names)
     for j in np.flatnonzero(changes.changed.sum(axis=0) == 0):
