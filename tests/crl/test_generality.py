@@ -27,6 +27,7 @@ def _load_benchmark(name: str):
 
 bench = _load_benchmark("generality")
 HELD_OUT, ROW_COLUMNS, TUNING, Settings = bench.HELD_OUT, bench.ROW_COLUMNS, bench.TUNING, bench.Settings
+DISCOVERY_TUNING = bench.DISCOVERY_TUNING
 graph_kind, parse_scenes, read_rows, run_scene, write_rows = (bench.graph_kind, bench.parse_scenes, bench.read_rows,
                                                               bench.run_scene, bench.write_rows)
 
@@ -57,9 +58,12 @@ def test_edge_changes_names_each_mistake():
 
 
 def test_scene_lists_are_fixed_disjoint_and_mix_graph_kinds():
-    assert len(HELD_OUT) >= 30 and not set(TUNING) & set(HELD_OUT)
-    assert {graph_kind(s) for s in HELD_OUT} == {"er", "scale-free"} == {graph_kind(s) for s in TUNING}
+    assert len(HELD_OUT) >= 30 and not (set(TUNING) | set(DISCOVERY_TUNING)) & set(HELD_OUT)
+    assert not set(TUNING) & set(DISCOVERY_TUNING)
+    kinds = [{graph_kind(s) for s in seeds} for seeds in (TUNING, DISCOVERY_TUNING, HELD_OUT)]
+    assert kinds == [{"er", "scale-free"}] * 3
     assert parse_scenes("held-out") == list(HELD_OUT) and parse_scenes("3,17") == [3, 17]
+    assert parse_scenes("discovery-tuning") == list(DISCOVERY_TUNING)
     with pytest.raises(Exception, match="seeds"):
         parse_scenes("3,x")
 
