@@ -169,20 +169,25 @@ class LabelRegulariser(nn.Module):
 
     def forward(self, concepts: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
         """concepts (B, k) posterior means of the supervised dims; values (B, k) encoded labels, NaN missing."""
-        total = concepts.new_zeros(())
+        losses, observed = self._column_losses(concepts, values)
+        return (losses.sum(0) / observed.sum(0).clamp(min=1)).sum()
+
+    def per_row(self, concepts: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        """(B,) each row's loss summed over its observed columns: what a paired comparison of two networks needs."""
+        return self._column_losses(concepts, values)[0].sum(1)
+
+    def _column_losses(self, concepts: torch.Tensor, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, k) per-row, per-column losses (0 where the label is missing) and the (B, k) observed mask."""
         observed = ~torch.isnan(values)
+        columns = []
         for j, kind in enumerate(self.kinds):
-            mask = observed[:, j]
-            count = mask.sum().clamp(min=1)
             if kind == "continuous":
-                err = torch.where(mask, concepts[:, j] - torch.nan_to_num(values[:, j]), 0.0)
-                total = total + err.square().sum() / count
+                loss = (concepts[:, j] - torch.nan_to_num(values[:, j])).square()
             else:
                 logits = self.heads[str(j)](concepts[:, j:j + 1])
-                target = torch.nan_to_num(values[:, j]).long()
-                ce = F.cross_entropy(logits, target, reduction="none")
-                total = total + torch.where(mask, ce, 0.0).sum() / count
-        return total
+                loss = F.cross_entropy(logits, torch.nan_to_num(values[:, j]).long(), reduction="none")
+            columns.append(torch.where(observed[:, j], loss, 0.0))
+        return (torch.stack(columns, dim=1) if columns else concepts.new_zeros((len(concepts), 0))), observed
 
 
 def _ordered_head(n_categories: int) -> nn.Linear:
