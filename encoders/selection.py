@@ -73,11 +73,12 @@ def _load(state: TrainingState, weights: dict[str, torch.Tensor]) -> None:
                                              if key.startswith(prefix)})
 
 
-def restore_best(state: TrainingState, selection: Selection, last_step: int) -> int | None:
+def restore_best(state: TrainingState, selection: Selection) -> int | None:
     """Load the best step's networks into `state` when they read the held-out rows clearly better than the last
     step's (module docstring), and return the step whose networks `state` holds (None when nothing was measured)."""
     if state.best is None:
         return None
+    last_step = state.log.step
     if state.best.step == last_step:
         return last_step
     last, last_weights = selection.row_losses(state), _weights(state)

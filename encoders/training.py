@@ -124,7 +124,7 @@ def _fit(run: _Run, data: _Data, planner: Planner, *, label_weight: float, compi
     if selection is not None:
         if state.best is None or state.log.step % log_every:  # the last step is a candidate too, measured once
             selection.measure(state, state.log.step)
-        config["selected_step"] = restore_best(state, selection, state.log.step)
+        config["selected_step"] = restore_best(state, selection)
     return Encoder(state.modules, config, state.log.final_history(), run.device, plan=plan)
 
 
