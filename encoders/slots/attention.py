@@ -64,14 +64,16 @@ class SlotAttention(nn.Module):
         noise = torch.randn((batch, num_slots, self.slot_dim), generator=generator, device=self.mu.device)
         return self.mu + self.log_sigma.exp() * noise
 
-    def forward(self, inputs: torch.Tensor, slots: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The slots after `iterations` rounds from the initial `slots`, and the last round's attention (B, N, K)
-        (softmax over slots, before the epsilon and the normalisation over inputs)."""
+    def forward(self, inputs: torch.Tensor, slots: torch.Tensor,
+                iterations: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The slots after `iterations` rounds (None: the trained number) from the initial `slots`, and the last round's
+        attention (B, N, K) (softmax over slots, before the epsilon and the normalisation over inputs). The rounds
+        share their weights, so a trained module runs any number of them."""
         inputs = self.norm_inputs(inputs)
         keys, values = self.project_k(inputs), self.project_v(inputs)
         batch, count, dim = slots.shape
         attention = slots.new_zeros(batch, inputs.shape[1], count)
-        for _ in range(self.iterations):
+        for _ in range(self.iterations if iterations is None else iterations):
             previous = slots
             queries = self.project_q(self.norm_slots(slots)) * dim ** -0.5
             attention = torch.einsum("bnd,bkd->bnk", keys, queries).softmax(dim=-1)

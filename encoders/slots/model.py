@@ -31,6 +31,8 @@ FORMAT = FolderFormat(name="crl-slot-model", noun="slot model", schema=1, cosmet
 AUTOENCODER, SET_PREDICTION = "slot-attention", "slot-set-prediction"
 SlotKind = Literal["slot-attention", "slot-set-prediction"]
 KINDS = (AUTOENCODER, SET_PREDICTION)
+MaskSource = Literal["decoder", "attention"]
+MASK_SOURCES = ("decoder", "attention")
 EVAL_BATCH = 32  # every slot is decoded at full resolution: 32 images x 7 slots x 64 channels at 64 px is ~470 MB
 
 
@@ -44,6 +46,15 @@ def check_num_slots(num_slots: object) -> int:
     if isinstance(num_slots, bool) or not isinstance(num_slots, (int, np.integer)) or num_slots < 1:
         raise ValueError(f"num_slots must be an integer >= 1, got {num_slots!r}")
     return int(num_slots)
+
+
+def check_iterations(iterations: object) -> int | None:
+    """`iterations` as None (the trained number) or an int >= 1, else ValueError."""
+    if iterations is None:
+        return None
+    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 1:
+        raise ValueError(f"iterations must be None (as trained) or an integer >= 1, got {iterations!r}")
+    return int(iterations)
 
 
 def to_pixels(values: torch.Tensor) -> np.ndarray:
@@ -107,14 +118,23 @@ class SlotModel:
         """`images` checked to be uint8 (N, resolution, resolution, channels), like the training images."""
         return check_trained_shape(images, self.resolution, self.config["channels"], name)
 
+    def encode(self, images: np.ndarray, num_slots: int | None = None, seed: int = 0,
+               iterations: int | None = None) -> np.ndarray:
+        """The slots of images: float32 (N, num_slots, slot_dim); `seed` draws the initial slots; `iterations` rounds
+        of attention refine them (None: as many as in training; more can segment better, see docs/objects.md)."""
+        return self._attend(images, num_slots, seed, iterations)[0]
+
     @torch.no_grad()
-    def encode(self, images: np.ndarray, num_slots: int | None = None, seed: int = 0) -> np.ndarray:
-        """The slots of images: float32 (N, num_slots, slot_dim); `seed` draws the initial slots."""
+    def _attend(self, images: np.ndarray, num_slots: int | None, seed: int,
+                iterations: int | None) -> tuple[np.ndarray, torch.Tensor]:
+        """`encode`'s slots and the last round's attention over the encoder's grid, (N, side, side, num_slots)."""
         images = self.check_input(images)
         count = self.num_slots if num_slots is None else check_num_slots(num_slots)
+        rounds = check_iterations(iterations)
         generator = torch.Generator(device=self.device).manual_seed(seed)
-        out = [self.net.slots(x * 2.0 - 1.0, count, generator) for x in iter_batches(images, EVAL_BATCH, self.device)]
-        return torch.cat(out).cpu().numpy().astype(np.float32)
+        out = [self.net.attend(x * 2.0 - 1.0, count, generator, rounds) for x in iter_batches(images, EVAL_BATCH, self.device)]
+        slots, attention = (torch.cat(part).cpu() for part in zip(*out))
+        return slots.numpy().astype(np.float32), attention
 
     @torch.no_grad()
     def decode(self, slots: np.ndarray) -> Reconstruction:
@@ -137,22 +157,38 @@ class SlotModel:
         image, slot_images, masks = (np.concatenate(part) for part in zip(*parts))
         return Reconstruction(image, slot_images, masks.astype(np.float32))
 
-    def reconstruct(self, images: np.ndarray, num_slots: int | None = None, seed: int = 0) -> Reconstruction:
-        """`decode(encode(images, num_slots, seed))`: the reconstruction, each slot's image and its mask."""
+    def reconstruct(self, images: np.ndarray, num_slots: int | None = None, seed: int = 0,
+                    iterations: int | None = None) -> Reconstruction:
+        """`decode(encode(images, num_slots, seed, iterations))`: the reconstruction, each slot's image and its mask."""
         self._decoder()
-        return self.decode(self.encode(images, num_slots, seed))
+        return self.decode(self.encode(images, num_slots, seed, iterations))
 
-    def segment(self, images: np.ndarray, num_slots: int | None = None, seed: int = 0) -> np.ndarray:
-        """The slot that wins each pixel (argmax of the alpha masks): int64 (N, H, W) in [0, num_slots)."""
-        return self.reconstruct(images, num_slots, seed).masks.argmax(axis=1).astype(np.int64)
+    def segment(self, images: np.ndarray, num_slots: int | None = None, seed: int = 0, iterations: int | None = None,
+                masks: MaskSource = "decoder") -> np.ndarray:
+        """The slot that wins each pixel: int64 (N, H, W) in [0, num_slots).
+
+        `masks`: "decoder" (the argmax of the decoded alpha masks, the paper's readout) or "attention" (the argmax of
+        the last round's attention over the encoder's grid, repeated to the images' pixels: the grouping the slots
+        were read from, which is sharper than the decoder's early in training; docs/objects.md).
+        """
+        if masks not in MASK_SOURCES:
+            raise ValueError(f"masks must be one of {MASK_SOURCES}, got {masks!r}")
+        if masks == "decoder":
+            return self.reconstruct(images, num_slots, seed, iterations).masks.argmax(axis=1).astype(np.int64)
+        self._decoder()
+        attention = self._attend(images, num_slots, seed, iterations)[1].argmax(dim=-1)
+        side = self.resolution
+        grid = torch.nn.functional.interpolate(attention[:, None].float(), size=(side, side), mode="nearest")
+        return grid[:, 0].numpy().astype(np.int64)
 
     @torch.no_grad()
-    def predict(self, images: np.ndarray, num_slots: int | None = None, seed: int = 0) -> np.ndarray:
+    def predict(self, images: np.ndarray, num_slots: int | None = None, seed: int = 0,
+                iterations: int | None = None) -> np.ndarray:
         """The set predictor's object properties per slot: float32 (N, num_slots, properties) in [0, 1], laid out as
         its training targets (objectness last, by the reference's convention)."""
         if self.kind != SET_PREDICTION:
             raise ValueError(f"predict needs a {SET_PREDICTION!r} model; this one is {self.kind!r}")
-        slots = torch.from_numpy(self.encode(images, num_slots, seed))
+        slots = torch.from_numpy(self.encode(images, num_slots, seed, iterations))
         out = [self.net.head(part.to(self.device)) for part in slots.split(EVAL_BATCH)]
         return torch.cat(out).cpu().numpy().astype(np.float32) if out else np.zeros((0, 0, 0), np.float32)
 

@@ -12,6 +12,7 @@ a power of two starts from the smallest even-halving side >= 8 (48 px: 12x12, tw
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -143,8 +144,16 @@ class SlotNet(nn.Module):
 
     def slots(self, images: torch.Tensor, num_slots: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """The slots of images (B, C, H, W) in [-1, 1]: (B, num_slots, slot_dim)."""
+        return self.attend(images, num_slots, generator)[0]
+
+    def attend(self, images: torch.Tensor, num_slots: int, generator: torch.Generator | None = None,
+               iterations: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The slots of images (B, C, H, W) in [-1, 1] after `iterations` rounds (None: as trained), and the last
+        round's attention over the encoder's grid, (B, side, side, num_slots)."""
         if self.pool > 1:
             images = nn.functional.avg_pool2d(images, self.pool)
         inputs = self.encoder(images)
         start = self.slot_attention.initial_slots(images.shape[0], num_slots, generator)
-        return self.slot_attention(inputs, start)[0]
+        slots, attention = self.slot_attention(inputs, start, iterations)
+        side = math.isqrt(attention.shape[1])
+        return slots, attention.reshape(attention.shape[0], side, side, num_slots)
