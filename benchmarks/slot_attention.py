@@ -62,6 +62,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, help="warm-up steps (default: 100 with the cpu preset, the preset's else)")
     parser.add_argument("--test-rounds", type=int, default=5,
                         help="attention rounds of the second readout (attention masks); the paper's is 3 (decoder masks)")
+    parser.add_argument("--decay-steps", type=int, help="learning-rate half-life in steps (default: the preset's)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=4e-4)
     parser.add_argument("--threads", type=int, default=2)
@@ -74,12 +75,13 @@ def parse() -> argparse.Namespace:
 
 def options(args: argparse.Namespace) -> dict:
     """SlotConfig fields over the preset: the cpu preset narrowed as measured in docs/slot_attention.md."""
-    warmup = {} if args.warmup is None else {"warmup_steps": args.warmup}
+    schedule = {name: value for name, value in (("warmup_steps", args.warmup), ("decay_steps", args.decay_steps))
+                if value is not None}
     if args.preset == "paper":
-        return warmup
+        return schedule
     pool = {} if args.pool is None else {"pool": args.pool}
     return {"width": args.width, "slot_dim": args.slot_dim, "downsample": args.downsample,
-            "warmup_steps": 100, **pool, **warmup}
+            "warmup_steps": 100, **pool, **schedule}
 
 
 def score(model: encoders.SlotModel, tests: dict, rounds: int) -> dict[str, float]:
