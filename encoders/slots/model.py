@@ -41,20 +41,25 @@ def build_net(config: dict) -> SlotNet:
     return SlotNet(config["channels"], config["resolution"], SlotConfig(**config["options"]), config["properties"])
 
 
+def _is_count(value: object) -> bool:
+    """Whether `value` is an integer >= 1 (numpy integers too; not a bool)."""
+    return bool(not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= 1)
+
+
 def check_num_slots(num_slots: object) -> int:
     """`num_slots` as an int >= 1, else ValueError."""
-    if isinstance(num_slots, bool) or not isinstance(num_slots, (int, np.integer)) or num_slots < 1:
+    if not _is_count(num_slots):
         raise ValueError(f"num_slots must be an integer >= 1, got {num_slots!r}")
-    return int(num_slots)
+    return int(num_slots)  # type: ignore[call-overload]
 
 
 def check_iterations(iterations: object) -> int | None:
     """`iterations` as None (the trained number) or an int >= 1, else ValueError."""
     if iterations is None:
         return None
-    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or iterations < 1:
+    if not _is_count(iterations):
         raise ValueError(f"iterations must be None (as trained) or an integer >= 1, got {iterations!r}")
-    return int(iterations)
+    return int(iterations)  # type: ignore[call-overload]
 
 
 def to_pixels(values: torch.Tensor) -> np.ndarray:
@@ -122,19 +127,24 @@ class SlotModel:
                iterations: int | None = None) -> np.ndarray:
         """The slots of images: float32 (N, num_slots, slot_dim); `seed` draws the initial slots; `iterations` rounds
         of attention refine them (None: as many as in training; more can segment better, see docs/objects.md)."""
-        return self._attend(images, num_slots, seed, iterations)[0]
+        return self._attend(images, num_slots, seed, iterations, keep_attention=False)[0]
 
     @torch.no_grad()
-    def _attend(self, images: np.ndarray, num_slots: int | None, seed: int,
-                iterations: int | None) -> tuple[np.ndarray, torch.Tensor]:
-        """`encode`'s slots and the last round's attention over the encoder's grid, (N, side, side, num_slots)."""
+    def _attend(self, images: np.ndarray, num_slots: int | None, seed: int, iterations: int | None,
+                keep_attention: bool) -> tuple[np.ndarray, torch.Tensor | None]:
+        """`encode`'s slots and, with `keep_attention`, the last round's attention over the encoder's grid,
+        (N, side, side, num_slots); it is not gathered otherwise (N x grid x slots floats that `encode` drops)."""
         images = self.check_input(images)
         count = self.num_slots if num_slots is None else check_num_slots(num_slots)
         rounds = check_iterations(iterations)
         generator = torch.Generator(device=self.device).manual_seed(seed)
-        out = [self.net.attend(x * 2.0 - 1.0, count, generator, rounds) for x in iter_batches(images, EVAL_BATCH, self.device)]
-        slots, attention = (torch.cat(part).cpu() for part in zip(*out))
-        return slots.numpy().astype(np.float32), attention
+        slots, attention = [], []
+        for x in iter_batches(images, EVAL_BATCH, self.device):
+            batch_slots, batch_attention = self.net.attend(x * 2.0 - 1.0, count, generator, rounds)
+            slots.append(batch_slots.cpu())
+            if keep_attention:
+                attention.append(batch_attention.cpu())
+        return torch.cat(slots).numpy().astype(np.float32), torch.cat(attention) if keep_attention else None
 
     @torch.no_grad()
     def decode(self, slots: np.ndarray) -> Reconstruction:
@@ -175,10 +185,12 @@ class SlotModel:
             raise ValueError(f"masks must be one of {MASK_SOURCES}, got {masks!r}")
         if masks == "decoder":
             return self.reconstruct(images, num_slots, seed, iterations).masks.argmax(axis=1).astype(np.int64)
-        self._decoder()
-        attention = self._attend(images, num_slots, seed, iterations)[1].argmax(dim=-1)
+        self._decoder()  # segmenting is the autoencoder's, whichever masks it reads
+        attention = self._attend(images, num_slots, seed, iterations, keep_attention=True)[1]
+        assert attention is not None
         side = self.resolution
-        grid = torch.nn.functional.interpolate(attention[:, None].float(), size=(side, side), mode="nearest")
+        winners = attention.argmax(dim=-1)[:, None].float()
+        grid = torch.nn.functional.interpolate(winners, size=(side, side), mode="nearest")
         return grid[:, 0].numpy().astype(np.int64)
 
     @torch.no_grad()

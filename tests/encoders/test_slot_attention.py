@@ -222,6 +222,7 @@ def test_a_short_training_separates_coloured_squares():
     held_out, masks = coloured_squares(64, side=16, seed=1)
     model = encoders.train("slot-attention", images, num_slots=4, steps=800, batch_size=8, lr=2e-3, progress=False,
                            preset="cpu", warmup_steps=50, width=32, slot_dim=32, mlp_hidden=64, downsample=0)
+
     def fg_ari(segments: np.ndarray) -> float:
         return float(np.mean([adjusted_rand_score(m[m > 0], s[m > 0]) for m, s in zip(masks, segments)]))
 
