@@ -53,7 +53,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--segments", type=int, nargs="+", default=[250, 500, 1000, 2000, 4000, 8000, 16000],
                         help="steps after which the model is scored (training stops at the budget)")
     parser.add_argument("--train-images", type=int, default=5000)
-    parser.add_argument("--test-images", type=int, default=200)
+    parser.add_argument("--test-images", type=int, default=1000,
+                        help="held-out images per test set (one model scored 0.783 on 200 and 0.798 on 1,000)")
     parser.add_argument("--preset", default="cpu")
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--slot-dim", type=int, default=32)
@@ -63,6 +64,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--test-rounds", type=int, default=5,
                         help="attention rounds of the second readout (attention masks); the paper's is 3 (decoder masks)")
     parser.add_argument("--decay-steps", type=int, help="learning-rate half-life in steps (default: the preset's)")
+    parser.add_argument("--weight-average", type=float,
+                        help="decay of the moving average of the weights the model returns (0: the last weights; "
+                             "default: the preset's)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=4e-4)
     parser.add_argument("--threads", type=int, default=2)
@@ -75,8 +79,8 @@ def parse() -> argparse.Namespace:
 
 def options(args: argparse.Namespace) -> dict:
     """SlotConfig fields over the preset: the cpu preset narrowed as measured in docs/slot_attention.md."""
-    schedule = {name: value for name, value in (("warmup_steps", args.warmup), ("decay_steps", args.decay_steps))
-                if value is not None}
+    schedule = {name: value for name, value in (("warmup_steps", args.warmup), ("decay_steps", args.decay_steps),
+                                                ("weight_average", args.weight_average)) if value is not None}
     if args.preset == "paper":
         return schedule
     pool = {} if args.pool is None else {"pool": args.pool}

@@ -9,6 +9,7 @@ Progress, "auto" steps and time budgets (`encoders.budget`), checkpoints and res
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 
@@ -79,13 +80,21 @@ def train_slots(kind: str, images: np.ndarray, targets: np.ndarray | None = None
     checkpointed_loop(run.step, run.state.log, run.save, run.checkpoint, planner, run.device, log_every=log_every,
                       checkpoint_every=checkpoint_every, progress=progress, desc=config["objective"])
     config["steps"] = planner.result(run.state.log.step).steps
-    return SlotModel(run.net, config, run.state.log.final_history(), run.device, plan=planner.result(run.state.log.step))
+    return SlotModel(run.result, config, run.state.log.final_history(), run.device,
+                     plan=planner.result(run.state.log.step))
 
 
 def learning_rate(base: float, step: int, config: SlotConfig) -> float:
     """The reference's schedule at (1-based) `step`: linear warm-up to `base`, times decay_rate ** (step / decay)."""
     warmup = min(1.0, step / config.warmup_steps) if config.warmup_steps > 0 else 1.0
     return base * warmup * config.decay_rate ** (step / config.decay_steps)
+
+
+def initial_net(config: dict) -> SlotNet:
+    """The untrained network of a slot model's `config`, drawn from its seed: what its training starts from."""
+    with SEEDED_INIT, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config["seed"])
+        return build_net(config)
 
 
 def _check_arguments(kind: str, images: object, targets: object, preset: str, options: dict, *, num_slots: int,
@@ -140,15 +149,15 @@ class _SlotRun:
     def __init__(self, config: dict, images: np.ndarray, targets: np.ndarray | None, device: torch.device,
                  folder: str | Path | None, resume: Resume):
         found = None if folder is None else find_checkpoint(Path(folder), resume)
-        self.config, self.device = config, device
+        self.config, self.device, self.slot_config = config, device, SlotConfig(**config["options"])
         self.checkpoint = None if folder is None else Path(folder) / CHECKPOINT
         self.fingerprint = {"images": array_fingerprint(images),
                             "targets": None if targets is None else array_fingerprint(targets, rows=None)}
-        with SEEDED_INIT, torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config["seed"])
-            modules = nn.ModuleDict({"net": build_net(config)})
+        modules = nn.ModuleDict({"net": initial_net(config)})
+        if self.slot_config.weight_average > 0:
+            modules["average"] = copy.deepcopy(modules["net"]).requires_grad_(False)
         modules = modules.to(device)
-        optimizer = adam(modules.parameters(), config["lr"], device)
+        optimizer = adam(modules["net"].parameters(), config["lr"], device)
         self.state = TrainingState(modules, optimizer, None, torch.Generator().manual_seed(config["seed"]),
                                    seeded_generator(config["seed"], 1, device))
         self.data = [as_uint8_tensor(images, device)] + ([] if targets is None else [torch.from_numpy(targets).to(device)])
@@ -158,13 +167,19 @@ class _SlotRun:
 
     @property
     def net(self) -> SlotNet:
+        """The network the optimiser trains."""
         return self.state.modules["net"]  # type: ignore[return-value]
+
+    @property
+    def result(self) -> SlotNet:
+        """The network training returns: the moving average of the weights where one is kept, else the trained one."""
+        return self.state.modules["average" if "average" in self.state.modules else "net"]  # type: ignore[return-value]
 
     def step(self, step: int) -> dict[str, torch.Tensor]:
         """Step `step` (1-based): the loss on the next batch and an Adam step at the scheduled learning rate."""
         state, config = self.state, self.config
         for group in state.optimizer.param_groups:
-            group["lr"] = learning_rate(config["lr"], step, SlotConfig(**config["options"]))
+            group["lr"] = learning_rate(config["lr"], step, self.slot_config)
         batch = draw(self.data, config["batch_size"], state.generator, self.device)
         images = to_float(batch[0]) * 2.0 - 1.0
         slots = self.net.slots(images, config["num_slots"], state.noise)
@@ -174,7 +189,17 @@ class _SlotRun:
         else:
             loss = hungarian_huber_loss(self.net.head(slots), batch[1])
         descend(state.optimizer, loss)
+        if "average" in state.modules:
+            self._average(step)
         return {"loss": loss}
+
+    @torch.no_grad()
+    def _average(self, step: int) -> None:
+        """Move the average of the weights towards the trained ones (decay capped early: see `SlotConfig`). The
+        networks' buffers are constant coordinate grids, so the copy's stay as they are."""
+        decay = min(self.slot_config.weight_average, (1 + step) / (10 + step))
+        for mean, value in zip(self.state.modules["average"].parameters(), self.net.parameters(), strict=True):
+            mean.lerp_(value, 1.0 - decay)
 
     def save(self) -> None:
         """Checkpoint the state, unless there is no checkpoint_dir or this step is saved already."""

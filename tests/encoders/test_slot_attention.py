@@ -10,7 +10,7 @@ import encoders
 from encoders.slots import SlotAttention, SlotModel, hungarian_huber_loss, train_slots
 from encoders.slots.networks import broadcast_side
 from encoders.slots.presets import auto_pool
-from encoders.slots.training import learning_rate
+from encoders.slots.training import initial_net, learning_rate
 
 TINY = dict(width=8, slot_dim=16, mlp_hidden=16, kernel=3, head_hidden=8)
 COLOURS = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255]], np.uint8)
@@ -139,6 +139,7 @@ def test_a_pooled_model_works_on_a_coarser_grid_and_answers_at_full_size(tmp_pat
     (lambda x: train_slots("slot-set-prediction", x), "needs targets"),
     (lambda x: train_slots("slot-attention", x, pool=3), "pool must divide the images' side 16"),
     (lambda x: train_slots("slot-attention", x, pool=4), "leave at least 8 px"),
+    (lambda x: train_slots("slot-attention", x, weight_average=1.0), r"weight_average must be a number in \[0, 1\)"),
     (lambda x: train_slots("slot-set-prediction", x, np.zeros((8, 4, 3)), num_slots=3), "more than num_slots=3"),
     (lambda x: train_slots("slot-set-prediction", x, np.zeros((7, 2, 3))), r"targets must have shape \(8, M, P\)"),
 ])
@@ -200,15 +201,32 @@ def test_schedule_and_decoder_sizes_follow_the_reference():
 
 
 
-def test_a_resumed_training_ends_as_the_uninterrupted_one(tmp_path):
+@pytest.mark.parametrize("weight_average", [0.0, 0.9])
+def test_a_resumed_training_ends_as_the_uninterrupted_one(tmp_path, weight_average):
     images, _ = coloured_squares(16, side=16)
-    options = dict(num_slots=3, batch_size=4, progress=False, **TINY)
+    options = dict(num_slots=3, batch_size=4, progress=False, weight_average=weight_average, **TINY)
     train_slots("slot-attention", images, steps=2, checkpoint_dir=tmp_path, **options)
     resumed = train_slots("slot-attention", images, steps=4, checkpoint_dir=tmp_path, **options)
     whole = train_slots("slot-attention", images, steps=4, **options)
     for key, value in whole.net.state_dict().items():
         torch.testing.assert_close(resumed.net.state_dict()[key], value, atol=0, rtol=0)
     assert resumed.history == whole.history
+
+
+def test_the_weight_average_is_the_moving_average_of_the_trained_weights():
+    images, _ = coloured_squares(16, side=16)
+    options = dict(num_slots=3, batch_size=4, lr=1e-2, warmup_steps=0, progress=False, **TINY)
+    trained = [train_slots("slot-attention", images, steps=steps, **options) for steps in (1, 2, 3)]
+    averaged = train_slots("slot-attention", images, steps=3, weight_average=0.25, **options)
+    expected = initial_net(averaged.config).state_dict()
+    for step, model in enumerate(trained, start=1):
+        decay = min(0.25, (1 + step) / (10 + step))  # 2/11, then the cap 0.25
+        expected = {name: decay * expected[name] + (1 - decay) * value for name, value in model.net.state_dict().items()}
+    for name, value in averaged.net.state_dict().items():
+        torch.testing.assert_close(value, expected[name], atol=1e-6, rtol=1e-5)
+    last = trained[-1].net.state_dict()
+    assert any((value - last[name]).abs().max() > 1e-3 for name, value in averaged.net.state_dict().items())
+    assert averaged.config["options"]["weight_average"] == 0.25
 
 
 @pytest.mark.slow
