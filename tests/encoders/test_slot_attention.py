@@ -204,7 +204,8 @@ def test_schedule_and_decoder_sizes_follow_the_reference():
 @pytest.mark.parametrize("weight_average", [0.0, 0.9])
 def test_a_resumed_training_ends_as_the_uninterrupted_one(tmp_path, weight_average):
     images, _ = coloured_squares(16, side=16)
-    options = dict(num_slots=3, batch_size=4, progress=False, weight_average=weight_average, **TINY)
+    options = dict(num_slots=3, batch_size=4, lr=1e-2, warmup_steps=0, progress=False, weight_average=weight_average,
+                   **TINY)
     train_slots("slot-attention", images, steps=2, checkpoint_dir=tmp_path, **options)
     resumed = train_slots("slot-attention", images, steps=4, checkpoint_dir=tmp_path, **options)
     whole = train_slots("slot-attention", images, steps=4, **options)
