@@ -59,6 +59,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--slot-dim", type=int, default=32)
     parser.add_argument("--pool", type=int, help="working grid this many times coarser (default: the preset's)")
+    parser.add_argument("--decoder-pool", type=int,
+                        help="the decoder's grid alone this many times coarser (default: --pool; 4 at 64 px draws colours)")
     parser.add_argument("--downsample", type=int, default=1, help="stride-2 convolutions of the encoder (cpu preset)")
     parser.add_argument("--warmup", type=int, help="warm-up steps (default: 100 with the cpu preset, the preset's else)")
     parser.add_argument("--test-rounds", type=int, default=5,
@@ -83,7 +85,7 @@ def options(args: argparse.Namespace) -> dict:
                                                 ("weight_average", args.weight_average)) if value is not None}
     if args.preset == "paper":
         return schedule
-    pool = {} if args.pool is None else {"pool": args.pool}
+    pool = {name: value for name, value in (("pool", args.pool), ("decoder_pool", args.decoder_pool)) if value is not None}
     return {"width": args.width, "slot_dim": args.slot_dim, "downsample": args.downsample,
             "warmup_steps": 100, **pool, **schedule}
 

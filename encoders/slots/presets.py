@@ -39,7 +39,7 @@ def options_of(preset: str, options: dict) -> SlotConfig:
     config = SlotConfig(**{**PRESETS[preset], **options})
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
-        low = -1 if field.name == "downsample" else 0 if field.name in ("warmup_steps", "pool") else 1
+        low = -1 if field.name == "downsample" else 0 if field.name in ("warmup_steps", "pool", "decoder_pool") else 1
         if field.name == "decay_rate":
             if not 0 < value <= 1:
                 raise ValueError(f"decay_rate must be in (0, 1], got {value!r}")

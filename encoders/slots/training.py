@@ -115,9 +115,10 @@ def _check_arguments(kind: str, images: object, targets: object, preset: str, op
     n, resolution, _, channels = images.shape
     if slot_config.pool == 0:
         slot_config = dataclasses.replace(slot_config, pool=auto_pool(int(resolution)))
-    if resolution % slot_config.pool or resolution // slot_config.pool < 8:
-        raise ValueError(f"pool must divide the images' side {resolution} and leave at least 8 px, "
-                         f"got pool={slot_config.pool}")
+    for name in ("pool", "decoder_pool"):
+        pool = getattr(slot_config, name) or slot_config.pool
+        if resolution % pool or resolution // pool < 8:
+            raise ValueError(f"{name} must divide the images' side {resolution} and leave at least 8 px, got {name}={pool}")
     config = {"objective": kind, "preset": preset, "options": dataclasses.asdict(slot_config), "num_slots": num_slots,
               "properties": 0 if checked is None else int(checked.shape[2]), "resolution": int(resolution),
               "channels": int(channels), "n_images": int(n), "batch_size": int(batch_size), "lr": float(lr),

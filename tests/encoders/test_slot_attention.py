@@ -129,6 +129,24 @@ def test_a_pooled_model_works_on_a_coarser_grid_and_answers_at_full_size(tmp_pat
     np.testing.assert_array_equal(again.segment(images, num_slots=4), pooled.segment(images, num_slots=4))
 
 
+def test_a_coarser_decoder_draws_on_its_own_grid_and_answers_at_full_size(tmp_path):
+    images, _ = coloured_squares(8, side=32)
+    model = train_slots("slot-attention", images, num_slots=3, steps=2, batch_size=4, progress=False, pool=2,
+                        decoder_pool=4, **TINY)
+    same = train_slots("slot-attention", images, num_slots=3, steps=2, batch_size=4, progress=False, pool=2, **TINY)
+    strides = [[layer.stride[0] for layer in m.net.head.cnn if isinstance(layer, torch.nn.ConvTranspose2d)]
+               for m in (model, same)]
+    assert strides == [[1, 1], [2, 1, 1]]  # 8 px grid: broadcast side already; 16 px: one doubling
+    assert model.net.encoder.position.grid.shape == same.net.encoder.position.grid.shape  # the encoder is unchanged
+    out = model.reconstruct(images, num_slots=4)
+    assert out.image.shape == images.shape and out.masks.shape == (8, 4, 32, 32)
+    np.testing.assert_allclose(out.masks.sum(axis=1), 1.0, atol=1e-5)
+    model.save(tmp_path / "coarse")
+    again = encoders.load(tmp_path / "coarse", device="cpu")
+    assert again.config["options"]["decoder_pool"] == 4
+    np.testing.assert_array_equal(again.segment(images, num_slots=4), model.segment(images, num_slots=4))
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda x: train_slots("slot-attention", x, num_slots=0), "num_slots must be an integer >= 1"),
     (lambda x: train_slots("slot-attention", x[..., 0]), r"images must have shape \(N, H, W, C\)"),
@@ -139,6 +157,7 @@ def test_a_pooled_model_works_on_a_coarser_grid_and_answers_at_full_size(tmp_pat
     (lambda x: train_slots("slot-set-prediction", x), "needs targets"),
     (lambda x: train_slots("slot-attention", x, pool=3), "pool must divide the images' side 16"),
     (lambda x: train_slots("slot-attention", x, pool=4), "leave at least 8 px"),
+    (lambda x: train_slots("slot-attention", x, decoder_pool=3), "decoder_pool must divide the images' side 16"),
     (lambda x: train_slots("slot-attention", x, weight_average=1.0), r"weight_average must be a number in \[0, 1\)"),
     (lambda x: train_slots("slot-set-prediction", x, np.zeros((8, 4, 3)), num_slots=3), "more than num_slots=3"),
     (lambda x: train_slots("slot-set-prediction", x, np.zeros((7, 2, 3))), r"targets must have shape \(8, M, P\)"),
