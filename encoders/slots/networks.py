@@ -56,6 +56,11 @@ class SlotConfig:
     decay_rate: float = 0.5
     weight_average: float = 0.0
 
+    @property
+    def decoder_scale(self) -> int:
+        """How many times coarser than the images the decoder's grid is: `decoder_pool`, or `pool` where it is 0."""
+        return self.decoder_pool or self.pool
+
 
 def broadcast_side(resolution: int) -> int:
     """The side the decoder broadcasts slots onto: `resolution` halved while it stays even and >= 8."""
@@ -103,7 +108,7 @@ class BroadcastDecoder(nn.Module):
 
     def __init__(self, channels: int, resolution: int, config: SlotConfig):
         super().__init__()
-        self.pool = config.decoder_pool or config.pool
+        self.pool = config.decoder_scale
         resolution //= self.pool
         self.side = broadcast_side(resolution)
         self.position = SoftPositionEmbed(config.slot_dim, self.side)

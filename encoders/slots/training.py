@@ -115,8 +115,7 @@ def _check_arguments(kind: str, images: object, targets: object, preset: str, op
     n, resolution, _, channels = images.shape
     if slot_config.pool == 0:
         slot_config = dataclasses.replace(slot_config, pool=auto_pool(int(resolution)))
-    for name in ("pool", "decoder_pool"):
-        pool = getattr(slot_config, name) or slot_config.pool
+    for name, pool in (("pool", slot_config.pool), ("decoder_pool", slot_config.decoder_scale)):
         if resolution % pool or resolution // pool < 8:
             raise ValueError(f"{name} must divide the images' side {resolution} and leave at least 8 px, got {name}={pool}")
     config = {"objective": kind, "preset": preset, "options": dataclasses.asdict(slot_config), "num_slots": num_slots,
