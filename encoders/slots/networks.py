@@ -29,7 +29,8 @@ class SlotConfig:
     encoder's four (-1: 0 for the autoencoder, for the set predictor as many as bring the grid to 32 px, at most two);
     head_hidden: the set predictor's MLP (64). pool: the autoencoder works on a grid `pool` times coarser than the
     images (1, as the paper): it reads them averaged over pool x pool blocks and upsamples its RGB and alpha logits
-    (bilinear) back to their size, so a 64 px model costs what a 32 px one does at pool 2 (0: `auto_pool`, the cpu
+    (bilinear) back to their size (training compares its own grid with the images averaged to it), so a 64 px model
+    costs what a 32 px one does at pool 2 (0: `auto_pool`, the cpu
     preset's choice, resolved when training starts). decoder_pool: the decoder's grid alone this many times coarser
     than the images (0: `pool`); 4 at 64 px beside pool 2 makes a CPU model draw objects in their colours, one slot
     taking the background, but as blobs: FG-ARI 0.50 against 0.77 after 15 minutes of 2 cores, colours in queries
@@ -120,11 +121,12 @@ class BroadcastDecoder(nn.Module):
                    nn.ConvTranspose2d(config.width, channels + 1, 3, 1, 1)]
         self.cnn = nn.Sequential(*layers)
 
-    def forward(self, slots: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, slots: torch.Tensor, full_size: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        """`full_size=False`: on the decoder's own grid, `pool` times coarser than the images (what training reads)."""
         batch, count, dim = slots.shape
         grid = self.position(slots.reshape(batch * count, 1, 1, dim).expand(-1, self.side, self.side, -1))
         out = self.cnn(grid.permute(0, 3, 1, 2))
-        if self.pool > 1:
+        if self.pool > 1 and full_size:
             out = nn.functional.interpolate(out, scale_factor=self.pool, mode="bilinear", align_corners=False)
         out = out.reshape(batch, count, *out.shape[1:])
         return out[:, :, :-1], out[:, :, -1].softmax(dim=1)

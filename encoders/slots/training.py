@@ -84,6 +84,16 @@ def train_slots(kind: str, images: np.ndarray, targets: np.ndarray | None = None
                      plan=planner.result(run.state.log.step))
 
 
+def reconstruction_loss(decoder: BroadcastDecoder, slots: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """The mean squared error of the decoded mixture against the images, on the decoder's grid: a decoder `pool`
+    times coarser than the images is compared with them averaged over pool x pool blocks, not upsampled first (the
+    same FG-ARI per step at 64 px, pool 2, and 20% faster a step on two CPU threads: docs/objects.md)."""
+    rgb, masks = decoder(slots, full_size=False)
+    if decoder.pool > 1:
+        images = nn.functional.avg_pool2d(images, decoder.pool)
+    return ((rgb * masks[:, :, None]).sum(1) - images).square().mean()
+
+
 def learning_rate(base: float, step: int, config: SlotConfig) -> float:
     """The reference's schedule at (1-based) `step`: linear warm-up to `base`, times decay_rate ** (step / decay)."""
     warmup = min(1.0, step / config.warmup_steps) if config.warmup_steps > 0 else 1.0
@@ -184,8 +194,7 @@ class _SlotRun:
         images = to_float(batch[0]) * 2.0 - 1.0
         slots = self.net.slots(images, config["num_slots"], state.noise)
         if isinstance(self.net.head, BroadcastDecoder):
-            rgb, masks = self.net.head(slots)
-            loss = ((rgb * masks[:, :, None]).sum(1) - images).square().mean()
+            loss = reconstruction_loss(self.net.head, slots, images)
         else:
             loss = hungarian_huber_loss(self.net.head(slots), batch[1])
         descend(state.optimizer, loss)

@@ -8,9 +8,9 @@ import torch
 
 import encoders
 from encoders.slots import SlotAttention, SlotModel, hungarian_huber_loss, train_slots
-from encoders.slots.networks import broadcast_side
+from encoders.slots.networks import BroadcastDecoder, SlotConfig, broadcast_side
 from encoders.slots.presets import auto_pool
-from encoders.slots.training import initial_net, learning_rate
+from encoders.slots.training import initial_net, learning_rate, reconstruction_loss
 
 TINY = dict(width=8, slot_dim=16, mlp_hidden=16, kernel=3, head_hidden=8)
 COLOURS = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255]], np.uint8)
@@ -145,6 +145,25 @@ def test_a_coarser_decoder_draws_on_its_own_grid_and_answers_at_full_size(tmp_pa
     again = encoders.load(tmp_path / "coarse", device="cpu")
     assert again.config["options"]["decoder_pool"] == 4
     np.testing.assert_array_equal(again.segment(images, num_slots=4), model.segment(images, num_slots=4))
+
+
+def test_a_pooled_decoder_is_trained_on_its_own_grid_against_the_images_averaged_to_it():
+    torch.manual_seed(0)
+    decoder = BroadcastDecoder(3, 32, SlotConfig(**TINY, pool=2))
+    slots, images = torch.randn(2, 3, 16), torch.rand(2, 3, 32, 32) * 2 - 1
+    coarse_rgb, coarse_masks = decoder(slots, full_size=False)
+    full_rgb, full_masks = decoder(slots)
+    assert coarse_rgb.shape == (2, 3, 3, 16, 16) and full_rgb.shape == (2, 3, 3, 32, 32)
+    np.testing.assert_allclose(coarse_masks.sum(1).detach(), 1.0, atol=1e-6)
+    upsampled = torch.nn.functional.interpolate(coarse_rgb.flatten(0, 1), scale_factor=2, mode="bilinear")
+    torch.testing.assert_close(upsampled.reshape(full_rgb.shape), full_rgb)  # full size is the grid upsampled
+    mixture = (coarse_rgb * coarse_masks[:, :, None]).sum(1)
+    expected = (mixture - torch.nn.functional.avg_pool2d(images, 2)).square().mean()
+    torch.testing.assert_close(reconstruction_loss(decoder, slots, images), expected)
+    # blocks of equal pixels: the coarse target is the images themselves, one value per block
+    blocky = images[..., ::2, ::2].repeat_interleave(2, -1).repeat_interleave(2, -2)
+    torch.testing.assert_close(reconstruction_loss(decoder, slots, blocky),
+                               (mixture - images[..., ::2, ::2]).square().mean())
 
 
 @pytest.mark.parametrize("call, message", [
