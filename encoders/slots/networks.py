@@ -30,17 +30,15 @@ class SlotConfig:
     head_hidden: the set predictor's MLP (64). pool: the autoencoder works on a grid `pool` times coarser than the
     images (1, as the paper): it reads them averaged over pool x pool blocks and upsamples its RGB and alpha logits
     (bilinear) back to their size (training compares its own grid with the images averaged to it), so a 64 px model
-    costs what a 32 px one does at pool 2 (0: `auto_pool`, the cpu
-    preset's choice, resolved when training starts). decoder_pool: the decoder's grid alone this many times coarser
-    than the images (0: `pool`); 4 at 64 px beside pool 2 makes a CPU model draw objects in their colours, one slot
-    taking the background, but as blobs: FG-ARI 0.50 against 0.77 after 15 minutes of 2 cores, colours in queries
-    closer to the truth (docs/objects.md). warmup_steps,
-    decay_steps, decay_rate: lr = lr * min(1, step / warmup)
-    * decay_rate ** (step / decay_steps), the reference's schedule. weight_average: the decay of an exponential
-    moving average of the weights that training keeps and returns as the model (0: none, as the paper and both
-    presets; at step t the decay is min(weight_average, (1 + t) / (10 + t)), so a short training is not pulled back
-    to its initial weights). In 15-minute CPU runs 0.999 scored 0.005-0.014 FG-ARI above the weights it averaged, but
-    in an 800-step training half as high: docs/objects.md.
+    costs what a 32 px one does at pool 2 (0: `auto_pool`, the cpu preset's choice, resolved when training starts).
+    decoder_pool: the decoder's grid alone this many times coarser than the images (0: `pool`); 4 at 64 px beside pool 2
+    makes a CPU model draw objects in their colours, one slot taking the background, but as blobs: FG-ARI 0.50 against
+    0.77 after 15 minutes of 2 cores, colours in queries closer to the truth (docs/objects.md). warmup_steps,
+    decay_steps, decay_rate: lr = lr * min(1, step / warmup) * decay_rate ** (step / decay_steps), the reference's
+    schedule. weight_average: the decay of an exponential moving average of the weights that training keeps and returns
+    as the model (0: none, as the paper and both presets; at step t the decay is min(weight_average, (1 + t) / (10 +
+    t)), so a short training is not pulled back to its initial weights). In 15-minute CPU runs 0.999 scored 0.005-0.014
+    FG-ARI above the weights it averaged, but in an 800-step training half as high: docs/objects.md.
     """
 
     slot_dim: int = 64

@@ -152,7 +152,7 @@ def test_a_pooled_decoder_is_trained_on_its_own_grid_against_the_images_averaged
     decoder = BroadcastDecoder(3, 32, SlotConfig(**TINY, pool=2))
     slots, images = torch.randn(2, 3, 16), torch.rand(2, 3, 32, 32) * 2 - 1
     coarse_rgb, coarse_masks = decoder(slots, full_size=False)
-    full_rgb, full_masks = decoder(slots)
+    full_rgb, _ = decoder(slots)
     assert coarse_rgb.shape == (2, 3, 3, 16, 16) and full_rgb.shape == (2, 3, 3, 32, 32)
     np.testing.assert_allclose(coarse_masks.sum(1).detach(), 1.0, atol=1e-6)
     upsampled = torch.nn.functional.interpolate(coarse_rgb.flatten(0, 1), scale_factor=2, mode="bilinear")
