@@ -71,7 +71,7 @@ import crl
 from crl.evaluation.generality import SCORE_COLUMNS, distribution, scene_scores
 from crl.evaluation.oracle import load_or_train
 from crl.evaluation.report import markdown_table
-from crl.scene_data import fit_on_scene, scene_training_data
+from crl.scene_data import SceneData, fit_on_scene, scene_training_data
 from encoders.atomic import atomic_write_text
 
 TUNING = tuple(range(0, 12))
@@ -102,6 +102,7 @@ class Settings:
     n_images: int = 10_000
     n_pairs: int = 10_000
     n_labels: int = 100
+    pair_mode: str = "noise"  # the scene's pair mode: "noise" (resampled noise) or "intervention" (do(), same noise)
     steps: int | None = None  # None: the preset's
     readback_weight: float = 0.0  # CausalModel's decoder read-back term (0: off, the library default)
     eval_n: int = 500
@@ -128,6 +129,12 @@ def model_settings(settings: Settings, k: int) -> dict[str, Any]:
     return params
 
 
+def training_data(scene: Any, settings: Settings) -> SceneData:
+    """What a scene's model trains on: the settings' images, pairs (of `pair_mode`) and exact labels."""
+    return scene_training_data(scene, settings.n_images, settings.n_pairs, settings.n_labels,
+                               pair_mode=settings.pair_mode, seed=settings.seed)
+
+
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -147,7 +154,7 @@ def run_scene(seed: int, settings: Settings, oracle_cache: str | None = None) ->
     spec, k = scene.spec, len(scene.factors)
     _progress(f"scene {seed}: K={k}, {spec.graph_kind}, {spec.mixing}, "
               f"{'nonlinear' if spec.nonlinear else 'linear'}; fitting")
-    data = scene_training_data(scene, settings.n_images, settings.n_pairs, settings.n_labels, seed=settings.seed)
+    data = training_data(scene, settings)
     model = crl.CausalModel(**model_settings(settings, k), seed=settings.seed, progress=False)
     start = time.perf_counter()
     fit_on_scene(model, data)
@@ -221,6 +228,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--images", type=int, default=Settings.n_images)
     parser.add_argument("--pairs", type=int, default=Settings.n_pairs)
     parser.add_argument("--labels", type=int, default=Settings.n_labels)
+    parser.add_argument("--pair-mode", choices=("noise", "intervention"), default=Settings.pair_mode,
+                        help="pairs resample one factor's noise (default) or intervene on it with the same noise")
     parser.add_argument("--eval-n", type=int, default=Settings.eval_n, help="held-out samples crl.evaluate scores on")
     parser.add_argument("--oracle-n", type=int, default=Settings.oracle_n, help="oracle training images")
     parser.add_argument("--oracle-steps", type=int, default=Settings.oracle_steps, help="oracle training steps")
@@ -236,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     resolution = args.resolution or PRESET_RESOLUTION[args.preset]
     settings = Settings(preset=args.preset, resolution=resolution, n_images=args.images, n_pairs=args.pairs,
-                        n_labels=args.labels, steps=args.steps, readback_weight=args.readback_weight,
+                        n_labels=args.labels, pair_mode=args.pair_mode, steps=args.steps, readback_weight=args.readback_weight,
                         eval_n=args.eval_n, oracle_n=args.oracle_n,
                         oracle_steps=args.oracle_steps, seed=args.seed, threads=args.threads)
     if args.threads:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
@@ -30,6 +31,7 @@ HELD_OUT, ROW_COLUMNS, TUNING, Settings = bench.HELD_OUT, bench.ROW_COLUMNS, ben
 DISCOVERY_TUNING = bench.DISCOVERY_TUNING
 graph_kind, parse_scenes, read_rows, run_scene, write_rows = (bench.graph_kind, bench.parse_scenes, bench.read_rows,
                                                               bench.run_scene, bench.write_rows)
+parse_args, training_data = bench.parse_args, bench.training_data
 
 
 def test_distribution_on_hand_made_rows():
@@ -75,6 +77,24 @@ def test_json_rows_resume_only_under_the_same_settings(tmp_path):
     assert read_rows(path, settings) == [{"seed": 3, "shd": 1}]
     with pytest.raises(SystemExit, match="other settings"):
         read_rows(path, Settings(resolution=64))
+
+
+def test_pair_mode_reaches_the_training_pairs():
+    # --pair-mode intervention: each pair sets one factor to a draw from its marginal and keeps x1's noise
+    scene = crl.scenes.load("random", seed=1, resolution=16, graph=graph_kind(1))  # K=2: disk3_x -> disk3_size
+    settings = Settings(resolution=16, n_images=50, n_pairs=400, n_labels=10, pair_mode="intervention")
+    pairs = training_data(scene, settings).pairs
+    expected = scene.sample_pairs(400, k=1, seed=settings.seed + 1, mode="intervention")
+    np.testing.assert_array_equal(pairs.x2, expected.x2)
+    child_set = pairs.changed["disk3_size"].to_numpy()
+    after, before = pairs.factors2, pairs.factors1
+    assert np.allclose(after["disk3_x"][child_set], before["disk3_x"][child_set])  # the parent stays
+    # the child's new value is a fresh marginal draw, unrelated to its old one; resampled noise keeps its parent's part
+    assert abs(np.corrcoef(after["disk3_size"][child_set], before["disk3_size"][child_set])[0, 1]) < 0.2
+    noise = training_data(scene, replace(settings, pair_mode="noise")).pairs
+    resampled = noise.changed["disk3_size"].to_numpy()
+    assert np.corrcoef(noise.factors2["disk3_size"][resampled], noise.factors1["disk3_size"][resampled])[0, 1] > 0.5
+    assert parse_args(["--pair-mode", "intervention"]).pair_mode == "intervention"
 
 
 @pytest.mark.slow
