@@ -10,16 +10,16 @@ graph, an odd one a scale-free graph, so every list mixes the two kinds.
     DISCOVERY_TUNING = 100-139
     HELD_OUT         = 1000-1029
 
-Per scene: 10,000 images, 10,000 pairs (k=1), 100 exact labels; CausalModel with --preset "cpu" (the
-README's CPU example: latent_dim=8, steps=3000, batch_size=32, lr=1e-3, at 32 px) or "gpu" (the library's
-defaults at 64 px: steps="auto", 20,000 on a GPU and what fits 10 minutes on a CPU),
-latent_dim raised to K+2 where the scene has more than latent_dim-2 factors (every factor a labelled
-concept, two latents left for nuisance). Columns: SHD and shd_measured on model.graph, SID on model.dag_,
-concept MCC, the smallest per-concept read-back and held-out concept fit, interventional (descendants,
-non-descendants) and counterfactual (intervened, descendants, non-descendants) errors in factor stds as
-read by the scene's oracle (`cf_floor_intervened`: the oracle's own error on the true counterfactuals;
-`oracle_min`: its smallest held-out R^2), fit and evaluate seconds. Then the spread over scenes (median,
-90th percentile, share with SHD 0 and SHD <= 1) and each scene's wrong edges and weak concepts.
+Per scene: 10,000 images, 10,000 pairs (k=1; resampled noise, or do() with --pair-mode intervention), 100
+exact labels; CausalModel with --preset "cpu" (the README's CPU example: latent_dim=8, steps=3000,
+batch_size=32, lr=1e-3, at 32 px) or "gpu" (the library's defaults at 64 px: steps="auto", 20,000 on a GPU and
+what fits 10 minutes on a CPU), latent_dim raised to K+2 where the scene has more than latent_dim-2 factors
+(every factor a labelled concept, two latents left for nuisance). Columns: SHD and shd_measured on
+model.graph, SID on model.dag_, concept MCC, the smallest per-concept read-back and held-out concept fit,
+interventional (descendants, non-descendants) and counterfactual (intervened, descendants, non-descendants)
+errors in factor stds as read by the scene's oracle (`cf_floor_intervened`: the oracle's own error on the true
+counterfactuals; `oracle_min`: its smallest held-out R^2), fit and evaluate seconds. Then the spread over
+scenes (median, 90th percentile, share with SHD 0 and SHD <= 1) and each scene's wrong edges and weak concepts.
 
     python benchmarks/generality.py --scenes tuning --limit 3 --preset cpu --resolution 32
     python benchmarks/generality.py --scenes held-out --preset cpu --json runs/generality-cpu.json
