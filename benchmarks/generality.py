@@ -72,6 +72,7 @@ from crl.evaluation.generality import SCORE_COLUMNS, distribution, scene_scores
 from crl.evaluation.oracle import load_or_train
 from crl.evaluation.report import markdown_table
 from crl.scene_data import SceneData, fit_on_scene, scene_training_data
+from crl.scenes.scene import PAIR_MODES
 from encoders.atomic import atomic_write_text
 
 TUNING = tuple(range(0, 12))
@@ -228,7 +229,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--images", type=int, default=Settings.n_images)
     parser.add_argument("--pairs", type=int, default=Settings.n_pairs)
     parser.add_argument("--labels", type=int, default=Settings.n_labels)
-    parser.add_argument("--pair-mode", choices=("noise", "intervention"), default=Settings.pair_mode,
+    parser.add_argument("--pair-mode", choices=PAIR_MODES, default=Settings.pair_mode,
                         help="pairs resample one factor's noise (default) or intervene on it with the same noise")
     parser.add_argument("--eval-n", type=int, default=Settings.eval_n, help="held-out samples crl.evaluate scores on")
     parser.add_argument("--oracle-n", type=int, default=Settings.oracle_n, help="oracle training images")
@@ -245,8 +246,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     resolution = args.resolution or PRESET_RESOLUTION[args.preset]
     settings = Settings(preset=args.preset, resolution=resolution, n_images=args.images, n_pairs=args.pairs,
-                        n_labels=args.labels, pair_mode=args.pair_mode, steps=args.steps, readback_weight=args.readback_weight,
-                        eval_n=args.eval_n, oracle_n=args.oracle_n,
+                        n_labels=args.labels, pair_mode=args.pair_mode, steps=args.steps,
+                        readback_weight=args.readback_weight, eval_n=args.eval_n, oracle_n=args.oracle_n,
                         oracle_steps=args.oracle_steps, seed=args.seed, threads=args.threads)
     if args.threads:
         torch.set_num_threads(args.threads)
