@@ -69,6 +69,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--weight-average", type=float,
                         help="decay of the moving average of the weights the model returns (0: the last weights; "
                              "default: the preset's)")
+    parser.add_argument("--mean-colour", action=argparse.BooleanOptionalAction, default=False,
+                        help="slots carry the mean colour of the pixels they attend (SlotConfig.mean_colour)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=4e-4)
     parser.add_argument("--threads", type=int, default=2)
@@ -81,13 +83,14 @@ def parse() -> argparse.Namespace:
 
 def options(args: argparse.Namespace) -> dict:
     """SlotConfig fields over the preset: the cpu preset narrowed as measured in docs/slot_attention.md."""
-    schedule = {name: value for name, value in (("warmup_steps", args.warmup), ("decay_steps", args.decay_steps),
-                                                ("weight_average", args.weight_average)) if value is not None}
+    common = {name: value for name, value in (("warmup_steps", args.warmup), ("decay_steps", args.decay_steps),
+                                              ("weight_average", args.weight_average)) if value is not None}
+    common["mean_colour"] = args.mean_colour
     if args.preset == "paper":
-        return schedule
+        return common
     pool = {name: value for name, value in (("pool", args.pool), ("decoder_pool", args.decoder_pool)) if value is not None}
     return {"width": args.width, "slot_dim": args.slot_dim, "downsample": args.downsample,
-            "warmup_steps": 100, **pool, **schedule}
+            "warmup_steps": 100, **pool, **common}
 
 
 def score(model: encoders.SlotModel, tests: dict, rounds: int) -> dict[str, float]:

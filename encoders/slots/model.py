@@ -111,8 +111,8 @@ class SlotModel:
 
     @property
     def slot_dim(self) -> int:
-        """The size of a slot."""
-        return self.config["options"]["slot_dim"]
+        """The size of a slot: `SlotConfig.slot_size` (slot_dim, plus the channels of its mean colour when appended)."""
+        return SlotConfig(**self.config["options"]).slot_size(self.config["channels"])
 
     @property
     def resolution(self) -> int:

@@ -39,6 +39,9 @@ class SlotConfig:
     as the model (0: none, as the paper and both presets; at step t the decay is min(weight_average, (1 + t) / (10 +
     t)), so a short training is not pulled back to its initial weights). In 15-minute CPU runs 0.999 scored 0.005-0.014
     FG-ARI above the weights it averaged, but in an 800-step training half as high: docs/objects.md.
+    mean_colour: append to each slot the mean colour of the pixels it attends (the last round's attention, normalised
+    over the encoder's grid, weighting the images averaged to that grid), so a slot is slot_dim + channels long and the
+    decoder or head reads its colour directly (False: the paper's slots; docs/objects.md has the CPU figures).
     """
 
     slot_dim: int = 64
@@ -54,6 +57,11 @@ class SlotConfig:
     decay_steps: int = 100_000
     decay_rate: float = 0.5
     weight_average: float = 0.0
+    mean_colour: bool = False
+
+    def slot_size(self, channels: int) -> int:
+        """How long a slot is: `slot_dim`, plus `channels` with `mean_colour`."""
+        return self.slot_dim + (channels if self.mean_colour else 0)
 
     @property
     def decoder_scale(self) -> int:
@@ -110,8 +118,9 @@ class BroadcastDecoder(nn.Module):
         self.pool = config.decoder_scale
         resolution //= self.pool
         self.side = broadcast_side(resolution)
-        self.position = SoftPositionEmbed(config.slot_dim, self.side)
-        pad, layers, width, side = config.kernel // 2, [], config.slot_dim, self.side
+        width = config.slot_size(channels)
+        self.position = SoftPositionEmbed(width, self.side)
+        pad, layers, side = config.kernel // 2, [], self.side
         while side < resolution:
             layers += [nn.ConvTranspose2d(width, config.width, config.kernel, 2, pad, output_padding=1), nn.ReLU()]
             width, side = config.width, side * 2
@@ -149,9 +158,10 @@ class SlotNet(nn.Module):
         working = resolution // self.pool
         self.encoder = SetEncoder(channels, working, config, encoder_strides(config, working, properties > 0))
         self.slot_attention = SlotAttention(config.slot_dim, config.slot_dim, config.mlp_hidden, config.iterations)
+        self.mean_colour = config.mean_colour
         self.head: nn.Module
         if properties:
-            self.head = nn.Sequential(nn.Linear(config.slot_dim, config.head_hidden), nn.ReLU(),
+            self.head = nn.Sequential(nn.Linear(config.slot_size(channels), config.head_hidden), nn.ReLU(),
                                       nn.Linear(config.head_hidden, properties), nn.Sigmoid())
         else:
             self.head = BroadcastDecoder(channels, resolution, config)
@@ -170,4 +180,15 @@ class SlotNet(nn.Module):
         start = self.slot_attention.initial_slots(images.shape[0], num_slots, generator)
         slots, attention = self.slot_attention(inputs, start, iterations)
         side = math.isqrt(attention.shape[1])
+        if self.mean_colour:
+            slots = torch.cat([slots, attended_colour(images, attention, side, self.slot_attention.epsilon)], dim=-1)
         return slots, attention.reshape(attention.shape[0], side, side, num_slots)
+
+
+def attended_colour(images: torch.Tensor, attention: torch.Tensor, side: int, epsilon: float) -> torch.Tensor:
+    """Each slot's mean colour (B, K, C): the images (B, C, H, W) averaged to the attention's side x side grid, weighted
+    by the attention (B, side * side, K) normalised over the grid as slot attention's update weights it."""
+    weights = attention + epsilon
+    weights = weights / weights.sum(dim=1, keepdim=True)
+    pixels = nn.functional.adaptive_avg_pool2d(images, side).flatten(2)
+    return torch.einsum("bnk,bcn->bkc", weights, pixels)

@@ -43,6 +43,9 @@ def options_of(preset: str, options: dict) -> SlotConfig:
         if field.name == "decay_rate":
             if not 0 < value <= 1:
                 raise ValueError(f"decay_rate must be in (0, 1], got {value!r}")
+        elif field.name == "mean_colour":
+            if not isinstance(value, bool):
+                raise ValueError(f"mean_colour must be True or False, got {value!r}")
         elif field.name == "weight_average":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
                 raise ValueError(f"weight_average must be a number in [0, 1), got {value!r}")

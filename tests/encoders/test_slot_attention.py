@@ -166,6 +166,30 @@ def test_a_pooled_decoder_is_trained_on_its_own_grid_against_the_images_averaged
                                (mixture - images[..., ::2, ::2]).square().mean())
 
 
+def test_slots_with_their_mean_colour_append_the_attention_weighted_colour_of_the_grid(tmp_path):
+    images, _ = coloured_squares(8, side=32)
+    model = train_slots("slot-attention", images, num_slots=3, steps=2, batch_size=4, progress=False, pool=2,
+                        downsample=1, mean_colour=True, **TINY)
+    assert model.slot_dim == 16 + 3
+    slots = model.encode(images, num_slots=4)
+    _, attention = model._attend(images, 4, 0, None, keep_attention=True)
+    assert slots.shape == (8, 4, 19) and attention.shape == (8, 8, 8, 4)  # pool 2, one stride: an 8x8 grid
+    # by hand: the images in [-1, 1] averaged to the 8x8 grid, each slot's attention normalised over the grid
+    grid = images.astype(np.float64).reshape(8, 8, 4, 8, 4, 3).mean(axis=(2, 4)) / 127.5 - 1.0
+    weights = attention.numpy().astype(np.float64).reshape(8, 64, 4) + 1e-8
+    weights /= weights.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(slots[..., 16:], np.einsum("bnk,bnc->bkc", weights, grid.reshape(8, 64, 3)), atol=1e-5)
+    edited = slots.copy()
+    edited[:, 0, 16:] = 1.0  # a slot set with one colour replaced decodes like any other
+    assert model.decode(edited).image.shape == images.shape
+    model.save(tmp_path / "coloured")
+    again = encoders.load(tmp_path / "coloured", device="cpu")
+    np.testing.assert_array_equal(again.encode(images), model.encode(images))
+    predictor = train_slots("slot-set-prediction", images, np.zeros((8, 3, 4)), num_slots=3, steps=1, batch_size=4,
+                            progress=False, mean_colour=True, **TINY)
+    assert predictor.predict(images).shape == (8, 3, 4)
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda x: train_slots("slot-attention", x, num_slots=0), "num_slots must be an integer >= 1"),
     (lambda x: train_slots("slot-attention", x[..., 0]), r"images must have shape \(N, H, W, C\)"),
@@ -178,6 +202,7 @@ def test_a_pooled_decoder_is_trained_on_its_own_grid_against_the_images_averaged
     (lambda x: train_slots("slot-attention", x, pool=4), "leave at least 8 px"),
     (lambda x: train_slots("slot-attention", x, decoder_pool=3), "decoder_pool must divide the images' side 16"),
     (lambda x: train_slots("slot-attention", x, weight_average=1.0), r"weight_average must be a number in \[0, 1\)"),
+    (lambda x: train_slots("slot-attention", x, mean_colour=1), "mean_colour must be True or False, got 1"),
     (lambda x: train_slots("slot-set-prediction", x, np.zeros((8, 4, 3)), num_slots=3), "more than num_slots=3"),
     (lambda x: train_slots("slot-set-prediction", x, np.zeros((7, 2, 3))), r"targets must have shape \(8, M, P\)"),
 ])
