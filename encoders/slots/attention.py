@@ -77,9 +77,14 @@ class SlotAttention(nn.Module):
             previous = slots
             queries = self.project_q(self.norm_slots(slots)) * dim ** -0.5
             attention = torch.einsum("bnd,bkd->bnk", keys, queries).softmax(dim=-1)
-            weights = attention + self.epsilon
-            weights = weights / weights.sum(dim=1, keepdim=True)
-            updates = torch.einsum("bnk,bnd->bkd", weights, values)
+            updates = torch.einsum("bnk,bnd->bkd", update_weights(attention, self.epsilon), values)
             slots = self.gru(updates.reshape(-1, dim), previous.reshape(-1, dim)).reshape(batch, count, dim)
             slots = slots + self.mlp(self.norm_mlp(slots))
         return slots, attention
+
+
+def update_weights(attention: torch.Tensor, epsilon: float) -> torch.Tensor:
+    """Attention (B, N, K), softmaxed over slots, turned into each slot's weights over the inputs: plus `epsilon`,
+    normalised over N, as the reference weights the values of a slot's update."""
+    weights = attention + epsilon
+    return weights / weights.sum(dim=1, keepdim=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from encoders.slots.attention import SlotAttention, SoftPositionEmbed
+from encoders.slots.attention import SlotAttention, SoftPositionEmbed, update_weights
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,5 @@ class SlotNet(nn.Module):
 def attended_colour(images: torch.Tensor, attention: torch.Tensor, side: int, epsilon: float) -> torch.Tensor:
     """Each slot's mean colour (B, K, C): the images (B, C, H, W) averaged to the attention's side x side grid, weighted
     by the attention (B, side * side, K) normalised over the grid as slot attention's update weights it."""
-    weights = attention + epsilon
-    weights = weights / weights.sum(dim=1, keepdim=True)
     pixels = nn.functional.adaptive_avg_pool2d(images, side).flatten(2)
-    return torch.einsum("bnk,bcn->bkc", weights, pixels)
+    return torch.einsum("bnk,bcn->bkc", update_weights(attention, epsilon), pixels)
