@@ -18,8 +18,10 @@ what fits 10 minutes on a CPU), latent_dim raised to K+2 where the scene has mor
 model.graph, SID on model.dag_, concept MCC, the smallest per-concept read-back and held-out concept fit,
 interventional (descendants, non-descendants) and counterfactual (intervened, descendants, non-descendants)
 errors in factor stds as read by the scene's oracle (`cf_floor_intervened`: the oracle's own error on the true
-counterfactuals; `oracle_min`: its smallest held-out R^2), fit and evaluate seconds. Then the spread over
-scenes (median, 90th percentile, share with SHD 0 and SHD <= 1) and each scene's wrong edges and weak concepts.
+counterfactuals; `oracle_min`: its smallest held-out R^2), the same counterfactual errors over the rows the model
+judged inside its data alone (`cf_*_in_support`, `QueryResult.in_support`; `cf_share_in_support` of the rows), fit
+and evaluate seconds. Then the spread over scenes (median, 90th percentile, share with SHD 0 and SHD <= 1) and
+each scene's wrong edges and weak concepts.
 
     python benchmarks/generality.py --scenes tuning --limit 3 --preset cpu --resolution 32
     python benchmarks/generality.py --scenes held-out --preset cpu --json runs/generality-cpu.json

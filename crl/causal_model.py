@@ -23,7 +23,7 @@ from crl.exceptions import NotFittedError
 from crl.model_io import check_labels, check_pairs, check_settings, read_model_folder, write_model_folder
 from crl.notes import ModelNotes, model_notes_of
 from crl.protocols import EncoderLike
-from crl.queries import QueryResult, resolve_do
+from crl.queries import QueryResult, resolve_do, support_of
 from crl.thresholds import LABEL_HOLDOUT
 from encoders.data import check_images
 from encoders.refine import refine_decoder
@@ -234,12 +234,8 @@ class CausalModel(BaseEstimator):
 
     def _set_fitted(self, encoder: EncoderLike, calibrated: pipeline.Calibrated, graph: nx.DiGraph, dag: nx.DiGraph,
                     mechanisms: Any) -> CausalModel:
-        self.encoder_ = encoder
-        self.concepts_ = calibrated.concepts
-        self.graph_ = graph
-        self.dag_ = dag
+        self.encoder_, self.concepts_, self.graph_, self.dag_, self.scm_ = encoder, calibrated.concepts, graph, dag, mechanisms
         self.nuisance_ = calibrated.table[calibrated.concepts.nuisance_names].to_numpy(dtype=np.float32)
-        self.scm_ = mechanisms
         return self
 
     # ---------------------------------------------------------------- state
@@ -317,11 +313,13 @@ class CausalModel(BaseEstimator):
         Returns
         -------
         QueryResult
+            ``in_support``: per sample, whether do() stays where the training data was (`crl.queries.support_of`).
         """
         self._check_fitted()
         do = resolve_do(do, self.concepts_, model_notes_of(self.graph_), strict)
         nuisance = self._nuisance_of(nuisance_from, n)
-        return self._render(self.scm_.intervene(do, n, seed=seed), seed, nuisance)
+        rows = self.scm_.intervene(do, n, seed=seed)
+        return self._render(rows, seed, nuisance, support_of(self.scm_, rows, do))
 
     def counterfactual(self, images: np.ndarray, do: Mapping[str, Any], strict: bool = False,
                        keep_residual: bool = True) -> QueryResult:
@@ -341,6 +339,7 @@ class CausalModel(BaseEstimator):
         Returns
         -------
         QueryResult
+            ``in_support``: per image, whether do() stays where the training data was (`crl.queries.support_of`).
         """
         self._check_fitted()
         do = resolve_do(do, self.concepts_, model_notes_of(self.graph_), strict)
@@ -351,7 +350,7 @@ class CausalModel(BaseEstimator):
         decoded = self.decode(counterfactual)
         if keep_residual:
             decoded = residual.keep_residual(images, self.decode(table), decoded)
-        return QueryResult(decoded, counterfactual)
+        return QueryResult(decoded, counterfactual, support_of(self.scm_, counterfactual[names], do))
 
     def _nuisance_of(self, images: np.ndarray | None, n: int) -> np.ndarray | None:
         """The nuisance latents of `images` (checked: one image per sample), or None when not given."""
@@ -361,14 +360,15 @@ class CausalModel(BaseEstimator):
             raise ValueError(f"nuisance_from must hold one image per sample: n={n}, got {len(images)} images")
         return self.encode(images)[self.concepts_.nuisance_names].to_numpy()
 
-    def _render(self, concepts: pd.DataFrame, seed: int | None, nuisance: np.ndarray | None = None) -> QueryResult:
+    def _render(self, concepts: pd.DataFrame, seed: int | None, nuisance: np.ndarray | None = None,
+                in_support: np.ndarray | None = None) -> QueryResult:
         table = concepts[self.concepts_.names].reset_index(drop=True)
         if self.nuisance_.shape[1]:
             if nuisance is None:
                 rows = np.random.default_rng(seed).integers(0, len(self.nuisance_), size=len(table))
                 nuisance = self.nuisance_[rows]
             table = pd.concat([table, pd.DataFrame(nuisance, columns=self.concepts_.nuisance_names)], axis=1)
-        return QueryResult(self.decode(table), table)
+        return QueryResult(self.decode(table), table, in_support)
 
     # ----------------------------------------------------------- persistence
     def save(self, path: str | Path, overwrite: bool = False) -> None:

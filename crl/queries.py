@@ -12,14 +12,19 @@ import pandas as pd
 from crl.concepts import ConceptMap
 from crl.notes import ModelNotes
 from scm.interventions import Shift, Soft, as_intervention
+from scm.model import SCM
+from scm.support import support_distance
+from scm.thresholds import SUPPORT_QUANTILE
 
 
 @dataclass(frozen=True)
 class QueryResult:
-    """Images (uint8, N x H x W x C) and the latent table they were decoded from."""
+    """Images (uint8, N x H x W x C), the latent table they were decoded from, and per row whether the
+    query stayed inside the data (`support_of`; None for observational samples)."""
 
     images: np.ndarray
     latents: pd.DataFrame
+    in_support: np.ndarray | None = None
 
 
 def resolve_do(do: Mapping[str, Any], concepts: ConceptMap, notes: ModelNotes, strict: bool = False) -> dict[str, Any]:
@@ -77,3 +82,20 @@ def _hard_value(concepts: ConceptMap, name: str, value: Any, strict: bool) -> An
             raise ValueError(message)
         warnings.warn(message, stacklevel=5)
     return value
+
+
+def support_of(scm: SCM, rows: pd.DataFrame, do: Mapping[str, Any]) -> np.ndarray:
+    """Per row, whether every concept `do` sets lies within its noise band given its parents (`scm.support`).
+
+    Outside it no training image showed the concept that far from what its parents give, so the decoded image
+    extrapolates; a warning names the concepts and counts the rows.
+    """
+    distance = support_distance(scm, rows, list(do))
+    inside = (distance.to_numpy() == 0).all(axis=1)
+    if not inside.all():
+        outside = [name for name in distance.columns if (distance[name] > 0).any()]
+        warnings.warn(f"{int((~inside).sum())} of {len(inside)} rows set {outside} beyond the data: the value minus "
+                      f"what its parents predict falls outside the {SUPPORT_QUANTILE:.0%}-{1 - SUPPORT_QUANTILE:.0%} "
+                      "quantiles of the training residuals (QueryResult.in_support); their images extrapolate",
+                      stacklevel=3)
+    return inside

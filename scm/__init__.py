@@ -28,7 +28,7 @@ _LAZY = {
     "sid": "scm.metrics",
 }
 _SUBMODULES = {"graph", "metrics", "interop", "identification", "mechanisms", "knowledge", "discovery", "sortability",
-               "pairs", "simulate", "tables", "thresholds"}
+               "pairs", "simulate", "support", "tables", "thresholds"}
 
 
 def __getattr__(name: str) -> Any:

@@ -90,3 +90,9 @@ SPREAD_SHARE = 0.25
 # the median; never-varied ones 0.0 (light) and 0.03 (hole). On 16 random graphs with every
 # variable varied (d 20-50, one source per pair, estimation error 0.15) no column was set aside.
 RELATIVE_SHARE = 0.1
+
+# ---------------------------------------------------------------- queries: the data's support
+# An intervened value is inside the data when the noise it implies (value - f(parents)) lies
+# between these quantiles of the node's fitted residuals: at least this share of the training rows
+# lay as far from their parents' prediction on each side. Outside, the images must extrapolate.
+SUPPORT_QUANTILE = 0.01

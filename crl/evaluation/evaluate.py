@@ -48,7 +48,8 @@ class EvaluationResult:
     def summary(self) -> dict[str, float]:
         """Headline numbers: graph metrics (shd, shd_measured, scm.metrics.edge_metrics' keys), mcc, and mean errors.
 
-        Errors are normalised by each factor's observational std (mismatch rate if categorical).
+        Errors are normalised by each factor's observational std (mismatch rate if categorical). The
+        ``_in_support`` errors keep the rows the model judged inside its data (``cf_share_in_support`` of them).
         """
         graph = dict(zip(self.graph["metric"], self.graph["value"]))
 
@@ -66,6 +67,10 @@ class EvaluationResult:
             "cf_error_intervened": mean_where(self.counterfactual, "error_norm", "intervened"),
             "cf_error_descendants": mean_where(self.counterfactual, "error_norm", "descendant"),
             "cf_error_nondescendants": mean_where(self.counterfactual, "error_norm", "non-descendant"),
+            "cf_share_in_support": mean_where(self.counterfactual, "share_in_support", "intervened"),
+            **{f"cf_error_{key}_in_support": mean_where(self.counterfactual, "error_norm_in_support", relation)
+               for key, relation in (("intervened", "intervened"), ("descendants", "descendant"),
+                                     ("nondescendants", "non-descendant"))},
         }
 
     def to_markdown(self) -> str:

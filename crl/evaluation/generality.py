@@ -23,13 +23,18 @@ from scm.metrics import sid
 # table has no "intervened" entry (do() sets the concept exactly), so it is split into the other two relations.
 SCORE_COLUMNS = ("K", "shd", "shd_measured", "sid", "mcc", "readback_min", "concept_fit_min",
                  "int_descendants", "int_nondescendants",
-                 "cf_intervened", "cf_descendants", "cf_nondescendants", "cf_floor_intervened", "oracle_min")
+                 "cf_intervened", "cf_descendants", "cf_nondescendants", "cf_floor_intervened", "oracle_min",
+                 "cf_share_in_support", "cf_intervened_in_support", "cf_descendants_in_support",
+                 "cf_nondescendants_in_support")
 # The spread over scenes: `distribution` gives the median and 90th percentile of each.
-SPREAD_COLUMNS = ("shd", "cf_intervened", "cf_descendants", "cf_nondescendants")
+SPREAD_COLUMNS = ("shd", "cf_intervened", "cf_descendants", "cf_nondescendants", "cf_share_in_support",
+                  "cf_intervened_in_support", "cf_descendants_in_support", "cf_nondescendants_in_support")
 _SUMMARY_KEYS = {"shd": "shd", "shd_measured": "shd_measured", "mcc": "mcc",
                  "int_descendants": "int_error_descendants", "int_nondescendants": "int_error_nondescendants",
                  "cf_intervened": "cf_error_intervened", "cf_descendants": "cf_error_descendants",
-                 "cf_nondescendants": "cf_error_nondescendants"}
+                 "cf_nondescendants": "cf_error_nondescendants", "cf_share_in_support": "cf_share_in_support",
+                 **{f"cf_{key}_in_support": f"cf_error_{key}_in_support"
+                    for key in ("intervened", "descendants", "nondescendants")}}
 
 
 def _arrow(edge: tuple[Any, Any]) -> str:

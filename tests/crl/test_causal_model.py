@@ -88,6 +88,23 @@ def test_counterfactual_keeps_each_images_residual(fitted, scene):
     assert np.mean((kept.images - truth) ** 2) < 0.9 * np.mean((plain.images - truth) ** 2)
 
 
+def test_queries_say_which_rows_leave_the_data(fitted):
+    model, data = fitted
+    images = data.sample.images[:32]
+    child = next(name for name in model.dag_ if model.dag_.in_degree(name) and name in model.concept_names)
+    table = model.encode(images)
+    on_curve = table[child] - model.scm_.noise(table[model.concept_names])[child]  # what its parents predict
+    assert model.counterfactual(images, {child: on_curve.to_numpy()}).in_support.all()
+    residuals = model.scm_.mechanisms_[child].residuals_
+    beyond = on_curve.to_numpy() + np.quantile(residuals, 0.99) + 0.5 * residuals.std()
+    with pytest.warns(UserWarning, match=rf"32 of 32 rows set \['{child}'\] beyond the data"):
+        assert not model.counterfactual(images, {child: beyond}).in_support.any()
+    with pytest.warns(UserWarning, match="of 500 rows"):  # its own noise: inside but for the tails
+        drawn = model.intervene({child: crl.Shift(0.0)}, 500, seed=0).in_support
+    assert 0.9 < drawn.mean() < 1.0
+    assert model.sample(4, seed=0).in_support is None
+
+
 def test_intervene_and_sample_return_images_and_latents(fitted):
     model, data = fitted
     result = model.intervene({"pendulum": 10.0}, 12, seed=3)

@@ -1,8 +1,13 @@
 """Counterfactual scores: the true mechanisms score ~perfectly, returning the input fails where it should."""
+from types import SimpleNamespace
+
+import networkx as nx
 import numpy as np
+import pandas as pd
+import pytest
 from conftest import BrokenModel, PerfectModel
 
-from crl.evaluation.counterfactual import counterfactual_error
+from crl.evaluation.counterfactual import counterfactual_error, factor_error_table
 from crl.evaluation.factors import factor_scales
 
 DO = [{"a": 0.25}, {"a": 0.75}, {"c": 0.5}]
@@ -31,3 +36,20 @@ def test_returning_the_input_fails_on_intervened_and_descendants_only(scene, ora
     assert errors["intervened"] > 0.7
     assert errors["descendant"] > 0.4
     assert errors["non-descendant"] < 0.35  # unchanged factors are right even for this model
+
+
+def test_errors_over_the_rows_the_model_keeps_inside_its_data():
+    graph = nx.DiGraph([("a", "b")])
+    definitions = {name: SimpleNamespace(kind="continuous") for name in "ab"}
+    truth = pd.DataFrame({"a": [0.5] * 4, "b": [1.0, 1.0, 2.0, 2.0]})
+    read = pd.DataFrame({"a": [0.5, 0.6, 0.9, 0.5], "b": [1.2, 1.0, 2.0, 1.0]})
+    scales = {"a": 0.5, "b": 2.0}
+    table = factor_error_table({"a": 0.5}, read, truth, truth, graph, definitions, scales,
+                               in_support=np.array([True, True, False, True])).set_index("variable")
+    # every row: a errs 0, 0.1, 0.4, 0 (mean 0.125); inside: 0, 0.1, 0 (mean 1/30); in a's std of 0.5
+    assert table.loc["a", "error_norm"] == pytest.approx(0.125 / 0.5)
+    assert table.loc["a", "error_norm_in_support"] == pytest.approx((0.1 / 3) / 0.5)
+    assert table.loc["b", "error_norm_in_support"] == pytest.approx((0.2 + 1.0) / 3 / 2.0)
+    assert (table["share_in_support"] == 0.75).all() and (table["oracle_floor_norm"] == 0).all()
+    without = factor_error_table({"a": 0.5}, read, truth, truth, graph, definitions, scales)
+    assert without["share_in_support"].isna().all() and without["error_norm_in_support"].isna().all()
