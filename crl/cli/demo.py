@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"counterfactual do({summary['do']}): image MSE {summary['cf_mse']:.4f}, SSIM {summary['cf_ssim']:.3f}; "
         f"oracle-read error: intervened {summary['cf_error_intervened']:.3g}, descendants {summary['cf_error_descendants']:.3g}, "
-        f"non-descendants {summary['cf_error_nondescendants']:.3g} (in factor stds)"
+        f"non-descendants {summary['cf_error_nondescendants']:.3g} (in factor stds); "
+        f"{summary['cf_share_in_support']:.0%} of the images inside the data, "
+        f"intervened {summary['cf_error_intervened_in_support']:.3g} there"
     )
     print(f"concept MCC {summary['mcc']:.3f}; {summary['seconds']['total']:.0f} s; report: {args.out / 'report.md'}")
     return 0

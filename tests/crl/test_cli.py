@@ -86,7 +86,7 @@ def test_evaluate_writes_a_report(trained, tmp_path, capsys):
 def test_demo_quick_writes_the_report(tmp_path, capsys):
     assert main(["demo", "--quick", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
-    assert "SHD" in out and "report:" in out
+    assert "SHD" in out and "report:" in out and "of the images inside the data" in out
     report = (tmp_path / "demo" / "report.md").read_text()
     assert "counterfactual" in report.lower()
     assert all((tmp_path / "demo" / link).is_file() for link in _png_links(report))
