@@ -17,6 +17,7 @@ _NAMES = {
     "evaluate": "crl.evaluation",
     "NotFittedError": "crl.exceptions",
     "ModelFileError": "crl.exceptions",
+    "OutsideDataWarning": "crl.exceptions",
     "Shift": "scm.interventions",
     "Soft": "scm.interventions",
 }

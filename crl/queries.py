@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crl.concepts import ConceptMap
+from crl.exceptions import OutsideDataWarning
 from crl.notes import ModelNotes
 from scm.interventions import Shift, Soft, as_intervention
 from scm.model import SCM
@@ -97,5 +98,5 @@ def support_of(scm: SCM, rows: pd.DataFrame, do: Mapping[str, Any]) -> np.ndarra
         warnings.warn(f"{int((~inside).sum())} of {len(inside)} rows set {outside} beyond the data: the value minus "
                       f"what its parents predict falls outside the {SUPPORT_QUANTILE:.0%}-{1 - SUPPORT_QUANTILE:.0%} "
                       "quantiles of the training residuals (QueryResult.in_support); their images extrapolate",
-                      stacklevel=3)
+                      OutsideDataWarning, stacklevel=3)
     return inside

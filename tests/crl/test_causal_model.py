@@ -97,9 +97,9 @@ def test_queries_say_which_rows_leave_the_data(fitted):
     assert model.counterfactual(images, {child: on_curve.to_numpy()}).in_support.all()
     residuals = model.scm_.mechanisms_[child].residuals_
     beyond = on_curve.to_numpy() + np.quantile(residuals, 0.99) + 0.5 * residuals.std()
-    with pytest.warns(UserWarning, match=rf"32 of 32 rows set \['{child}'\] beyond the data"):
+    with pytest.warns(crl.OutsideDataWarning, match=rf"32 of 32 rows set \['{child}'\] beyond the data"):
         assert not model.counterfactual(images, {child: beyond}).in_support.any()
-    with pytest.warns(UserWarning, match="of 500 rows"):  # its own noise: inside but for the tails
+    with pytest.warns(crl.OutsideDataWarning, match="of 500 rows"):  # its own noise: inside but for the tails
         drawn = model.intervene({child: crl.Shift(0.0)}, 500, seed=0).in_support
     assert 0.9 < drawn.mean() < 1.0
     assert model.sample(4, seed=0).in_support is None
