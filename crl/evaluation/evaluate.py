@@ -54,6 +54,8 @@ class EvaluationResult:
         graph = dict(zip(self.graph["metric"], self.graph["value"]))
 
         def mean_where(table: pd.DataFrame, column: str, relation: str) -> float:
+            if column not in table:  # a table from before the column existed
+                return float("nan")
             values = table.loc[table["relation"] == relation, column]
             return float(values.mean()) if len(values) else float("nan")
 

@@ -20,7 +20,8 @@ def _result():
                           "se": [0.05]})
     cf = pd.DataFrame({"intervention": ["do(a=0.5)"] * 2, "variable": ["a", "b"],
                        "relation": ["intervened", "descendant"], "error": [0.1, 0.3], "error_norm": [0.2, 0.6],
-                       "oracle_floor_norm": [0.05, 0.05]})
+                       "oracle_floor_norm": [0.05, 0.05], "share_in_support": [0.5, 0.5],
+                       "error_norm_in_support": [0.1, 0.4]})
     images = pd.DataFrame({"intervention": ["do(a=0.5)"], "mse": [0.01], "ssim": [0.9], "mse_unchanged": [0.02],
                            "ssim_unchanged": [0.8]})
     return EvaluationResult(alignment, graph, inter, cf, images, mcc=0.9)
@@ -31,6 +32,8 @@ def test_summary_has_the_headline_numbers():
     assert s["shd"] == 1 and s["f1"] == pytest.approx(2 / 3) and s["mcc"] == 0.9  # every graph metric
     assert s["cf_error_intervened"] == 0.2 and s["cf_error_descendants"] == 0.6
     assert np.isnan(s["cf_error_nondescendants"]) and s["int_error_descendants"] == 0.4
+    assert s["cf_share_in_support"] == 0.5 and s["cf_error_intervened_in_support"] == 0.1
+    assert s["cf_error_descendants_in_support"] == 0.4 and np.isnan(s["cf_error_nondescendants_in_support"])
 
 
 def test_markdown_table_formats_numbers_and_blanks_nan():
