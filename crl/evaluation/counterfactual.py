@@ -12,7 +12,6 @@ no training image resembles.
 """
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,6 @@ import pandas as pd
 
 from crl.evaluation.factors import describe, relations, row_errors
 from crl.evaluation.image_metrics import mse, ssim
-from crl.exceptions import OutsideDataWarning
 
 FACTOR_COLUMNS = ["intervention", "variable", "relation", "error", "error_norm", "oracle_floor_norm", "share_in_support",
                   "error_norm_in_support"]
@@ -48,12 +46,12 @@ def factor_error_table(do: Mapping[str, Any], read_model: pd.DataFrame, read_tru
     (NaN where not given or no row is inside).
     """
     inside = np.zeros(len(read_model), bool) if in_support is None else np.asarray(in_support, bool)
+    share = float(inside.mean()) if in_support is not None else float("nan")
     rows = []
     for name, relation in relations(graph, do, definitions).items():
         factor, scale = definitions[name], scales[name]
         errors = np.asarray(row_errors(read_model[name], true_factors[name], factor), dtype=float)
         floor = float(row_errors(read_true[name], true_factors[name], factor).mean())
-        share = float(inside.mean()) if in_support is not None else float("nan")
         error_inside = float(errors[inside].mean()) / scale if inside.any() else float("nan")
         rows.append([describe(do), name, relation, errors.mean(), errors.mean() / scale, floor / scale, share,
                      error_inside])
@@ -66,9 +64,7 @@ def counterfactual_error(model: Any, scene: Any, sample: Any, interventions: Seq
     """Score model.counterfactual against scene.counterfactual on `sample` for every intervention."""
     factor_tables, image_rows, examples = [], [], {}
     for do in interventions:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", OutsideDataWarning)  # the table's share_in_support says it
-            answer = model.counterfactual(sample.images, dict(do))
+        answer = model.counterfactual(sample.images, dict(do))
         model_cf = np.asarray(answer.images)
         true_cf = scene.counterfactual(sample, dict(do))
         true_images = np.asarray(true_cf.images)

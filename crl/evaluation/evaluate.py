@@ -7,6 +7,7 @@ file draws the samples, runs them in order and gathers the tables.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from crl.evaluation.factors import (
 )
 from crl.evaluation.interventional import interventional_error
 from crl.evaluation.report import markdown_table, write_report
+from crl.exceptions import OutsideDataWarning
 from crl.metrics import mcc
 from crl.notes import model_notes_of
 
@@ -160,17 +162,19 @@ def evaluate(model: Any, scene: Any, *, n: int = 500, seed: int = 0,
     continuous = [name for name, f in definitions.items() if not is_categorical(f)]
     overall_mcc = mcc(latents[continuous], sample.factors[continuous]) if continuous else float("nan")
     graph = graph_table(scene.graph, model.graph, list(definitions))
-    interventional = interventional_error(model, scene, interventions, definitions, scales, n, seeds[1:])
-    if oracle is None:
-        from crl.evaluation.oracle import load_or_train
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutsideDataWarning)  # the counterfactual table's share_in_support says it
+        interventional = interventional_error(model, scene, interventions, definitions, scales, n, seeds[1:])
+        if oracle is None:
+            from crl.evaluation.oracle import load_or_train
 
-        oracle = load_or_train(scene, **dict(oracle_options or {}))
-        _check_oracle(oracle, list(definitions))
-    cf = counterfactual_error(model, scene, sample, interventions, oracle, definitions, scales)
-    result = EvaluationResult(alignment, graph, interventional, cf.factors, cf.images, overall_mcc, cf.examples)
-    if report_dir is not None:
-        _write_report(result, model, scene, latents, interventions, oracle, Path(report_dir), n, seed,
-                      dict(report_extra or {}), dict(report_figures or {}))
+            oracle = load_or_train(scene, **dict(oracle_options or {}))
+            _check_oracle(oracle, list(definitions))
+        cf = counterfactual_error(model, scene, sample, interventions, oracle, definitions, scales)
+        result = EvaluationResult(alignment, graph, interventional, cf.factors, cf.images, overall_mcc, cf.examples)
+        if report_dir is not None:
+            _write_report(result, model, scene, latents, interventions, oracle, Path(report_dir), n, seed,
+                          dict(report_extra or {}), dict(report_figures or {}))
     return result
 
 

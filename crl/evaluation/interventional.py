@@ -8,7 +8,6 @@ error that sampling noise alone produces.
 """
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from crl.evaluation.factors import describe, is_categorical, relations
-from crl.exceptions import OutsideDataWarning
 
 COLUMNS = ["intervention", "variable", "relation", "model_mean", "scene_mean", "abs_error", "abs_error_norm", "se"]
 
@@ -53,9 +51,7 @@ def interventional_error(model: Any, scene: Any, interventions: Sequence[Mapping
     """Draw `n` interventional samples from model and scene per intervention and tabulate the mean errors."""
     draws = []
     for do, seed in zip(interventions, seeds):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", OutsideDataWarning)  # a population mean; the counterfactual table has shares
-            model_latents = model.intervene(dict(do), n, seed=seed).latents
+        model_latents = model.intervene(dict(do), n, seed=seed).latents
         scene_factors = scene.intervene(dict(do), n, seed=seed).factors
         draws.append((do, model_latents, scene_factors))
     return interventional_table(draws, scene.graph, definitions, scales)
