@@ -25,6 +25,7 @@ from encoders.device import resolve_device
 from encoders.manifest import MANIFEST, FolderFormat, seal
 from encoders.model_files import ModelFileError, check_tensors, json_bytes, parse_json, parse_tensors, tensor_bytes
 from encoders.model_folder import read_folder, write_folder
+from encoders.slots.consensus import consensus_masks
 from encoders.slots.networks import BroadcastDecoder, SlotConfig, SlotNet
 
 FORMAT = FolderFormat(name="crl-slot-model", noun="slot model", schema=1, cosmetic=("history.json",))
@@ -174,24 +175,35 @@ class SlotModel:
         return self.decode(self.encode(images, num_slots, seed, iterations))
 
     def segment(self, images: np.ndarray, num_slots: int | None = None, seed: int = 0, iterations: int | None = None,
-                masks: MaskSource = "decoder") -> np.ndarray:
+                masks: MaskSource = "decoder", draws: int = 1) -> np.ndarray:
         """The slot that wins each pixel: int64 (N, H, W) in [0, num_slots).
 
         `masks`: "decoder" (the argmax of the decoded alpha masks, the paper's readout) or "attention" (the argmax of
-        the last round's attention over the encoder's grid, repeated to the images' pixels: the grouping the slots
-        were read from, which is sharper than the decoder's early in training; docs/objects.md).
+        the last round's attention over the encoder's grid, upsampled bilinearly to the images' pixels: the grouping
+        the slots were read from, which is sharper than the decoder's early in training; docs/objects.md).
+        `draws`: how many draws of the initial slots (seeds `seed`, `seed + 1`, ...) vote, their masks matched to the
+        first draw's slots and averaged before the argmax (`consensus_masks`); 1 is the paper's single draw.
         """
         if masks not in MASK_SOURCES:
             raise ValueError(f"masks must be one of {MASK_SOURCES}, got {masks!r}")
-        if masks == "decoder":
-            return self.reconstruct(images, num_slots, seed, iterations).masks.argmax(axis=1).astype(np.int64)
+        if not _is_count(draws):
+            raise ValueError(f"draws must be an integer >= 1, got {draws!r}")
+        images = self.check_input(images)
         self._decoder()  # segmenting is the autoencoder's, whichever masks it reads
+        soft = (self._soft_masks(images, num_slots, seed + draw, iterations, masks) for draw in range(draws))
+        return consensus_masks(soft).argmax(axis=1).astype(np.int64)
+
+    def _soft_masks(self, images: np.ndarray, num_slots: int | None, seed: int, iterations: int | None,
+                    source: MaskSource) -> np.ndarray:
+        """Each slot's share of each pixel, float32 (N, K, H, W), from the decoder's masks or the upsampled attention."""
+        if source == "decoder":
+            return self.reconstruct(images, num_slots, seed, iterations).masks
         attention = self._attend(images, num_slots, seed, iterations, keep_attention=True)[1]
         assert attention is not None
-        side = self.resolution
-        winners = attention.argmax(dim=-1)[:, None].float()
-        grid = torch.nn.functional.interpolate(winners, size=(side, side), mode="nearest")
-        return grid[:, 0].numpy().astype(np.int64)
+        side = self.resolution  # weights, not winners, are upsampled: a cell's edge then follows its neighbours'
+        weights = torch.nn.functional.interpolate(attention.permute(0, 3, 1, 2), size=(side, side), mode="bilinear",
+                                                  align_corners=False)
+        return weights.numpy().astype(np.float32)
 
     @torch.no_grad()
     def predict(self, images: np.ndarray, num_slots: int | None = None, seed: int = 0,

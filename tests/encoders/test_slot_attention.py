@@ -8,6 +8,7 @@ import torch
 
 import encoders
 from encoders.slots import SlotAttention, SlotModel, hungarian_huber_loss, train_slots
+from encoders.slots.consensus import consensus_masks
 from encoders.slots.networks import BroadcastDecoder, SlotConfig, broadcast_side
 from encoders.slots.presets import auto_pool
 from encoders.slots.training import initial_net, learning_rate, reconstruction_loss
@@ -75,6 +76,16 @@ def test_attention_rounds_and_the_mask_source_are_call_arguments(tiny):
     np.testing.assert_array_equal(segments, attention.argmax(dim=-1).numpy())
 
 
+def test_a_model_segments_by_the_consensus_of_its_draws(tiny):
+    images, model = tiny
+    np.testing.assert_array_equal(model.segment(images[:4], seed=3, draws=1), model.segment(images[:4], seed=3))
+    by_hand = consensus_masks(model.reconstruct(images[:4], num_slots=4, seed=3 + draw).masks for draw in range(3))
+    np.testing.assert_array_equal(model.segment(images[:4], num_slots=4, seed=3, draws=3), by_hand.argmax(axis=1))
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="draws must be an integer >= 1"):
+            model.segment(images[:4], draws=bad)
+
+
 def test_decoding_an_edited_slot_set(tiny):
     images, model = tiny
     slots = model.encode(images[:4], num_slots=3, seed=5)
@@ -121,9 +132,13 @@ def test_a_pooled_model_works_on_a_coarser_grid_and_answers_at_full_size(tmp_pat
     large, _ = coloured_squares(4, side=64)
     cpu = train_slots("slot-attention", large, num_slots=3, steps=1, batch_size=2, progress=False, preset="cpu", **TINY)
     assert cpu.config["options"]["pool"] == 2 and cpu.segment(large).shape == (4, 64, 64)
-    by_attention = cpu.segment(large, masks="attention")  # read on the 32 px grid, each cell repeated over 2 x 2 pixels
-    assert by_attention.shape == (4, 64, 64)
-    np.testing.assert_array_equal(by_attention, np.repeat(np.repeat(by_attention[:, ::2, ::2], 2, axis=1), 2, axis=2))
+    by_attention = cpu.segment(large, masks="attention")  # read on a 16 px grid, its weights upsampled bilinearly
+    with torch.no_grad():
+        _, attention = cpu.net.attend(torch.from_numpy(large).permute(0, 3, 1, 2).float() / 127.5 - 1.0, 3,
+                                      torch.Generator().manual_seed(0), 3)
+    assert attention.shape == (4, 16, 16, 3) and by_attention.shape == (4, 64, 64)  # pooled by 2, strided once
+    upsampled = torch.nn.functional.interpolate(attention.permute(0, 3, 1, 2), scale_factor=4, mode="bilinear")
+    np.testing.assert_array_equal(by_attention, upsampled.argmax(dim=1).numpy())
     pooled.save(tmp_path / "pooled")
     again = encoders.load(tmp_path / "pooled", device="cpu")
     np.testing.assert_array_equal(again.segment(images, num_slots=4), pooled.segment(images, num_slots=4))
