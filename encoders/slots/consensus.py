@@ -2,7 +2,7 @@
 
 Slot attention starts from random slots, and on a model trained for minutes rather than days each draw splits and
 merges objects a little differently. Matching every draw's slots to the first draw's (the one-to-one matching that
-shares the most mask weight, scipy's `linear_sum_assignment` per image) and averaging the matched soft masks keeps
+shares the most mask weight, `hungarian_match` per image) and averaging the matched soft masks keeps
 what the draws agree on: on the 15-minute CPU model of seed 0 FG-ARI rose from 0.79 with one draw to 0.85 with eight
 (docs/objects.md).
 """
@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
+import torch
+
+from encoders.slots.matching import hungarian_match
 
 
 def aligned_to(reference: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -22,7 +24,7 @@ def aligned_to(reference: np.ndarray, masks: np.ndarray) -> np.ndarray:
     flat_reference = reference.reshape(*reference.shape[:2], -1)
     flat = masks.reshape(*masks.shape[:2], -1)
     shared = np.einsum("nkp,njp->nkj", flat_reference, flat)
-    order = np.stack([linear_sum_assignment(image, maximize=True)[1] for image in shared])
+    _, order = hungarian_match(torch.from_numpy(-shared))  # the least cost is the most shared weight
     return np.take_along_axis(masks, order[:, :, None, None], axis=1)
 
 

@@ -188,7 +188,6 @@ class SlotModel:
             raise ValueError(f"masks must be one of {MASK_SOURCES}, got {masks!r}")
         if not _is_count(draws):
             raise ValueError(f"draws must be an integer >= 1, got {draws!r}")
-        images = self.check_input(images)
         self._decoder()  # segmenting is the autoencoder's, whichever masks it reads
         soft = (self._soft_masks(images, num_slots, seed + draw, iterations, masks) for draw in range(draws))
         return consensus_masks(soft).argmax(axis=1).astype(np.int64)
