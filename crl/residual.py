@@ -15,7 +15,7 @@ from crl.thresholds import RESIDUAL_FADE
 
 
 def keep_residual(images: np.ndarray, reconstructions: np.ndarray, counterfactuals: np.ndarray,
-                  fade: float = RESIDUAL_FADE) -> np.ndarray:
+                  fade: float = RESIDUAL_FADE, weight: np.ndarray | None = None) -> np.ndarray:
     """Decoded counterfactuals with each image's residual added back where they leave the picture as it was.
 
     Parameters
@@ -24,6 +24,9 @@ def keep_residual(images: np.ndarray, reconstructions: np.ndarray, counterfactua
         uint8 (N, H, W, C): the images, their decoded latents, and the decoded counterfactual latents.
     fade : float
         Change of a pixel (largest over channels, as a share of the pixel range) at which its residual is gone.
+    weight : ndarray, optional
+        float (N, H, W) in [0, 1]: the most of each pixel's residual that may stay, whatever its change (0 where
+        the residual is known to belong to something the counterfactual took away, such as a removed object).
 
     Returns
     -------
@@ -35,8 +38,12 @@ def keep_residual(images: np.ndarray, reconstructions: np.ndarray, counterfactua
                          f"{reconstructions.shape} and {counterfactuals.shape}")
     if not 0 < fade <= 1:
         raise ValueError(f"fade must be in (0, 1] (a share of the pixel range), got {fade!r}")
+    if weight is not None and (weight.shape != images.shape[:3] or not (np.all(weight >= 0) and np.all(weight <= 1))):
+        raise ValueError(f"weight must be {images.shape[:3]} values in [0, 1], got shape {weight.shape}")
     decoded, counterfactual = reconstructions.astype(np.float32), counterfactuals.astype(np.float32)
     change = np.abs(counterfactual - decoded).max(axis=-1, keepdims=True) / 255.0
     kept = np.clip(1.0 - change / fade, 0.0, 1.0)
+    if weight is not None:
+        kept = kept * weight[..., None]
     out = counterfactual + kept * (images.astype(np.float32) - decoded)
     return np.rint(np.clip(out, 0.0, 255.0)).astype(np.uint8)

@@ -210,17 +210,21 @@ class ObjectModel(BaseEstimator):
         return model
 
     # ------------------------------------------------------------------ queries
-    def remove(self, images: np.ndarray, object: int | Sequence[int]) -> queries.ObjectQueryResult:
-        """Images with the model's object `object` (one label, or one per image) removed: its slot dropped."""
-        return queries.remove(self, images, object)
+    def remove(self, images: np.ndarray, object: int | Sequence[int], keep_residual: bool = False) -> queries.ObjectQueryResult:
+        """Images with the model's object `object` (one label, or one per image) removed: its slot dropped.
+        `keep_residual`: as for `edit`; off here, as the residual of a split object's other parts would redraw them."""
+        return queries.remove(self, images, object, keep_residual)
 
-    def edit(self, images: np.ndarray, object: int | Sequence[int], set: Mapping[str, Any]) -> queries.ObjectQueryResult:
-        """Images with attributes of object `object` set (`set`: attribute -> value) and its descendants recomputed."""
-        return queries.edit(self, images, object, set)
+    def edit(self, images: np.ndarray, object: int | Sequence[int], set: Mapping[str, Any],
+             keep_residual: bool = True) -> queries.ObjectQueryResult:
+        """Images with attributes of object `object` set (`set`: attribute -> value) and its descendants recomputed.
+        `keep_residual`: add each image's residual back over the kept object slots where the picture stays
+        (`crl.residual`), so the objects the query leaves alone keep the colours the decoder does not draw."""
+        return queries.edit(self, images, object, set, keep_residual)
 
-    def counterfactual(self, images: np.ndarray, do: Mapping[str, Any]) -> queries.ObjectQueryResult:
+    def counterfactual(self, images: np.ndarray, do: Mapping[str, Any], keep_residual: bool = True) -> queries.ObjectQueryResult:
         """Images under do() on scene factors: every object's descendant attributes recomputed and its slot moved."""
-        return queries.scene_do(self, images, do)
+        return queries.scene_do(self, images, do, keep_residual)
 
 
 def slots_of(encoder: Any, images: np.ndarray, num_slots: int, seed: int) -> np.ndarray:

@@ -1,6 +1,10 @@
 """Object queries that return images: remove an object, edit its attributes, do() on a scene factor.
 
-Every query reads the images' slots (`ObjectModel.read`), changes the slots and decodes them. Removing drops the
+Every query reads the images' slots (`ObjectModel.read`), changes the slots and decodes them; by default each image's
+residual (what its decoded slots miss: colour, edges) is added back where the decoded picture stays, as
+`CausalModel.counterfactual` does (`crl.residual`), but only over the objects the model holds and keeps, so the
+objects a query leaves alone keep their pixels. Removal does not keep it by default: where the model split the
+removed object between slots, the residual of the parts other slots drew would bring it back (docs/objects.md). Removing drops the
 object's slot. An edit moves the slot along the inverse probe by the change asked for, after the SCM's counterfactual
 of the object's row (abduct, set, predict) has recomputed its descendant attributes, which move the slot too. do()
 on a scene factor takes every object's counterfactual row under it and moves every object slot alike. Arguments are
@@ -15,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crl.residual import keep_residual as with_residual
 from encoders.data import check_images
 
 
@@ -39,8 +44,9 @@ class ObjectQueryResult:
 
 
 def decode(model: Any, slots: np.ndarray, reading: Reading, keep: np.ndarray | None = None,
-           objects: pd.DataFrame | None = None) -> ObjectQueryResult:
-    """Decode slots (N, K, D), only those where `keep` (N, K) is True, into images and object-labelled masks."""
+           objects: pd.DataFrame | None = None, images: np.ndarray | None = None) -> ObjectQueryResult:
+    """Decode slots (N, K, D), only those where `keep` (N, K) is True, into images and object-labelled masks; with
+    the `images` the slots were read from, each keeps its residual where the decoded picture stays (`crl.residual`)."""
     n, k, _ = slots.shape
     keep = np.ones((n, k), dtype=bool) if keep is None else keep
     order = np.argsort(~keep, axis=1, kind="stable")[:, : int(keep.sum(axis=1).min())]  # kept slots first
@@ -49,8 +55,19 @@ def decode(model: Any, slots: np.ndarray, reading: Reading, keep: np.ndarray | N
     label[reading.objects["image"].to_numpy(), reading.objects["slot"].to_numpy()] = reading.objects["object"]
     winner = np.take_along_axis(order, out.masks.argmax(axis=1).reshape(n, -1), axis=1)  # original slot per pixel
     masks = np.take_along_axis(label, winner, axis=1).reshape(n, *out.masks.shape[2:])
-    return ObjectQueryResult(out.image, masks, out.slot_images, out.masks,
+    picture = out.image if images is None else _with_residual(model, images, reading, keep, out.image)
+    return ObjectQueryResult(picture, masks, out.slot_images, out.masks,
                              reading.objects if objects is None else objects)
+
+
+def _with_residual(model: Any, images: np.ndarray, reading: Reading, keep: np.ndarray, decoded: np.ndarray) -> np.ndarray:
+    """`decoded` with each image's residual kept where the picture stays, and only in the share of each pixel that the
+    kept object slots drew: a removed object's residual, or one the background slots left behind, would redraw it."""
+    whole = model.encoder_.decode(reading.slots)
+    held = np.zeros(keep.shape, dtype=bool)
+    held[reading.objects["image"].to_numpy(), reading.objects["slot"].to_numpy()] = True
+    share = (whole.masks * (held & keep)[:, :, None, None]).sum(axis=1)
+    return with_residual(images, whole.image, decoded, weight=np.clip(share, 0.0, 1.0))
 
 
 def object_slots(reading: Reading, object: Any, n: int) -> np.ndarray:
@@ -91,7 +108,7 @@ def _counterfactual_shift(model: Any, rows: pd.DataFrame, do: dict[str, Any]) ->
     return model.probes_.shift(rows[model.attributes_], after[model.attributes_]), after
 
 
-def remove(model: Any, images: np.ndarray, object: Any) -> ObjectQueryResult:
+def remove(model: Any, images: np.ndarray, object: Any, keep_residual: bool = False) -> ObjectQueryResult:
     """Drop the slot of object `object` in each image and decode the rest."""
     model._check_fitted()
     images = check_images(images, "images")
@@ -100,10 +117,10 @@ def remove(model: Any, images: np.ndarray, object: Any) -> ObjectQueryResult:
     keep = np.ones(reading.slots.shape[:2], dtype=bool)
     keep[np.arange(len(images)), slot] = False
     objects = reading.objects[keep[reading.objects["image"], reading.objects["slot"]]].reset_index(drop=True)
-    return decode(model, reading.slots, reading, keep, objects)
+    return decode(model, reading.slots, reading, keep, objects, images if keep_residual else None)
 
 
-def edit(model: Any, images: np.ndarray, object: Any, set: Any) -> ObjectQueryResult:
+def edit(model: Any, images: np.ndarray, object: Any, set: Any, keep_residual: bool = True) -> ObjectQueryResult:
     """Set attributes of object `object`; its descendants follow the SCM's counterfactual; decode the moved slots."""
     model._check_fitted()
     values = _check_values(model, set, list(model.attributes_), "set")
@@ -115,10 +132,11 @@ def edit(model: Any, images: np.ndarray, object: Any, set: Any) -> ObjectQueryRe
     shift, after = _counterfactual_shift(model, rows, values)
     slots = reading.slots.copy()
     slots[np.arange(len(images)), slot] += shift.astype(slots.dtype)
-    return decode(model, slots, reading, objects=_updated(reading.objects, rows, after, model.attributes_))
+    return decode(model, slots, reading, objects=_updated(reading.objects, rows, after, model.attributes_),
+                  images=images if keep_residual else None)
 
 
-def scene_do(model: Any, images: np.ndarray, do: Any) -> ObjectQueryResult:
+def scene_do(model: Any, images: np.ndarray, do: Any, keep_residual: bool = True) -> ObjectQueryResult:
     """do() on scene factors: every object's row takes its counterfactual and every object slot moves with it."""
     model._check_fitted()
     values = _check_values(model, do, list(model.factor_names_), "do")
@@ -128,8 +146,8 @@ def scene_do(model: Any, images: np.ndarray, do: Any) -> ObjectQueryResult:
     shift, after = _counterfactual_shift(model, rows, values)
     slots = reading.slots.copy()
     slots[rows["image"].to_numpy(), rows["slot"].to_numpy()] += shift.astype(slots.dtype)
-    return decode(model, slots, reading, objects=_updated(rows, rows, after, [*model.factor_names_,
-                                                                              *model.attributes_]))
+    return decode(model, slots, reading, objects=_updated(rows, rows, after, [*model.factor_names_, *model.attributes_]),
+                  images=images if keep_residual else None)
 
 
 def _updated(objects: pd.DataFrame, rows: pd.DataFrame, after: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -43,3 +43,21 @@ def test_fade_must_be_a_share_of_the_range(fade):
 def test_shapes_must_match():
     with pytest.raises(ValueError, match="one shape"):
         keep_residual(_images(0), _images(1)[:2], _images(2))
+
+
+def test_a_weight_caps_the_residual_that_stays():
+    images, reconstructions = _images(0), _images(1)
+    weight = np.zeros(images.shape[:3])
+    weight[:, :4] = 1.0  # top half keeps its residual, bottom half shows the decoded picture alone
+    out = keep_residual(images, reconstructions, reconstructions, weight=weight)
+    np.testing.assert_array_equal(out[:, :4], images[:, :4])
+    np.testing.assert_array_equal(out[:, 4:], reconstructions[:, 4:])
+    half = keep_residual(images, reconstructions, reconstructions, weight=np.full(images.shape[:3], 0.5)).astype(int)
+    np.testing.assert_allclose(half, (images.astype(int) + reconstructions) / 2, atol=1)
+
+
+@pytest.mark.parametrize("weight", [np.ones((3, 8, 8, 3)), np.ones((3, 4, 8)), np.full((3, 8, 8), 1.5),
+                                    np.full((3, 8, 8), -0.1), np.full((3, 8, 8), np.nan)])
+def test_a_weight_must_be_a_share_per_pixel(weight):
+    with pytest.raises(ValueError, match="weight must be"):
+        keep_residual(_images(0), _images(1), _images(2), weight=weight)

@@ -13,6 +13,7 @@ import encoders
 from crl.exceptions import NotFittedError
 from crl.objects import ObjectModel, match_slots
 from crl.objects.scoring import set_ap
+from crl.residual import keep_residual
 
 
 def test_matching_recovers_a_known_permutation() -> None:
@@ -119,9 +120,19 @@ def test_queries_decode_the_changed_slots(barely_trained: tuple) -> None:
     kept = np.stack([np.delete(reading.slots[i], first[i] - 1, axis=0) for i in range(6)])
     np.testing.assert_array_equal(removed.images, model.encoder_.decode(kept).image)
     assert not np.isin(first[:, None, None], removed.masks).all(axis=(1, 2)).any()
+    # asked for, each image's residual comes back where the picture stays, in the share the kept object slots drew
+    whole = model.encoder_.decode(reading.slots)
+    held = np.zeros((6, model.num_slots), dtype=bool)
+    held[reading.objects["image"], reading.objects["slot"]] = True
+    def share(kept: np.ndarray) -> np.ndarray:
+        return (whole.masks * (held & kept)[:, :, None, None]).sum(axis=1).clip(0, 1)
+    kept = np.ones_like(held)
+    kept[np.arange(6), first - 1] = False
+    np.testing.assert_array_equal(model.remove(images, first, keep_residual=True).images,
+                                  keep_residual(images, whole.image, removed.images, weight=share(kept)))
     # an edit of a root attribute moves the slot by (value - reading) times its inverse-probe direction, nothing else
     hue = reading.objects.set_index(["image", "object"])["hue"]
-    edited = model.edit(images, first, {"hue": 0.5})
+    edited = model.edit(images, first, {"hue": 0.5}, keep_residual=False)
     column = model.probes_.columns.index("hue")
     moved = reading.slots.copy()
     for i in range(6):
@@ -129,7 +140,8 @@ def test_queries_decode_the_changed_slots(barely_trained: tuple) -> None:
     if not model.dag_.out_degree("hue"):
         np.testing.assert_allclose(model.encoder_.decode(moved).image, edited.images, atol=1)
     assert (edited.objects.set_index(["image", "object"]).loc[list(zip(range(6), first)), "hue"] == 0.5).all()
-
+    np.testing.assert_array_equal(model.edit(images, first, {"hue": 0.5}).images,
+                                  keep_residual(images, whole.image, edited.images, weight=share(np.ones_like(held))))
 
 def test_evaluate_dispatches_to_object_scoring(barely_trained: tuple) -> None:
     model, scene, _ = barely_trained

@@ -68,3 +68,23 @@ def test_removing_an_object_darkens_where_it_was(fitted: tuple, tmp_path: Path) 
                           "y": visible["y"].mean(), "shape": visible["shape"].mode()[0], "confidence": 1.0})
     assert result.ap["AP@0.25"] > 2 * set_ap(guess, visible, 40)["AP@0.25"]
     assert (tmp_path / "report.md").exists() and (tmp_path / "figures" / "query_0.png").exists()
+
+
+def test_an_edit_leaves_the_other_objects_pixels_as_they_were(fitted: tuple) -> None:
+    model, scene = fitted
+    test = scene.sample(40, seed=7)
+    reading = model.read(test.images)
+    first = reading.objects.groupby("image")["object"].min()
+    images, rows = test.images[first.index], first.index.to_numpy()
+    winner = model.encoder_.decode(reading.slots[rows]).masks.argmax(axis=1)
+    held = reading.objects.groupby("image")["slot"].apply(set)
+    others = np.array([np.isin(w, sorted(held[i] - {first[i] - 1})) for i, w in zip(rows, winner)])
+    others &= test.masks[rows] > 0  # true object pixels that another object slot of the model drew
+
+    def error(keep_residual: bool) -> float:
+        result = model.edit(images, first.to_numpy(), {"x": 0.3}, keep_residual=keep_residual).images
+        return float(np.abs(result.astype(float) - images)[others].mean() / 255)
+
+    # the decoder alone redraws the other objects in its own colours; with the images' residual they keep theirs
+    assert others.sum() > 500
+    assert error(True) < 0.5 * error(False)
