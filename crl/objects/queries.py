@@ -1,14 +1,14 @@
 """Object queries that return images: remove an object, edit its attributes, do() on a scene factor.
 
-Every query reads the images' slots (`ObjectModel.read`), changes the slots and decodes them; by default each image's
-residual (what its decoded slots miss: colour, edges) is added back where the decoded picture stays, as
-`CausalModel.counterfactual` does (`crl.residual`), but only over the objects the model holds and keeps, so the
-objects a query leaves alone keep their pixels. Removal does not keep it by default: where the model split the
-removed object between slots, the residual of the parts other slots drew would bring it back (docs/objects.md). Removing drops the
+Every query reads the images' slots (`ObjectModel.read`), changes the slots and decodes them. Removing drops the
 object's slot. An edit moves the slot along the inverse probe by the change asked for, after the SCM's counterfactual
 of the object's row (abduct, set, predict) has recomputed its descendant attributes, which move the slot too. do()
-on a scene factor takes every object's counterfactual row under it and moves every object slot alike. Arguments are
-checked before any slot is computed.
+on a scene factor takes every object's counterfactual row under it and moves every object slot alike. Edits and do()
+add each image's residual (what its decoded slots miss: colour, edges) back where the decoded picture stays, as
+`CausalModel.counterfactual` does (`crl.residual`), but only over the object slots the query keeps, so the objects it
+leaves alone keep their pixels. Removal does not by default: where the model split the removed object between slots,
+the residual of the parts other slots drew would bring it back (docs/objects.md). Arguments are checked before any
+slot is computed.
 """
 from __future__ import annotations
 
