@@ -124,6 +124,7 @@ def test_queries_decode_the_changed_slots(barely_trained: tuple) -> None:
     whole = model.encoder_.decode(reading.slots)
     held = np.zeros((6, model.num_slots), dtype=bool)
     held[reading.objects["image"], reading.objects["slot"]] = True
+
     def share(kept: np.ndarray) -> np.ndarray:
         return (whole.masks * (held & kept)[:, :, None, None]).sum(axis=1).clip(0, 1)
     kept = np.ones_like(held)
@@ -142,6 +143,7 @@ def test_queries_decode_the_changed_slots(barely_trained: tuple) -> None:
     assert (edited.objects.set_index(["image", "object"]).loc[list(zip(range(6), first)), "hue"] == 0.5).all()
     np.testing.assert_array_equal(model.edit(images, first, {"hue": 0.5}).images,
                                   keep_residual(images, whole.image, edited.images, weight=share(np.ones_like(held))))
+
 
 def test_evaluate_dispatches_to_object_scoring(barely_trained: tuple) -> None:
     model, scene, _ = barely_trained
