@@ -55,18 +55,18 @@ def decode(model: Any, slots: np.ndarray, reading: Reading, keep: np.ndarray | N
     label[reading.objects["image"].to_numpy(), reading.objects["slot"].to_numpy()] = reading.objects["object"]
     winner = np.take_along_axis(order, out.masks.argmax(axis=1).reshape(n, -1), axis=1)  # original slot per pixel
     masks = np.take_along_axis(label, winner, axis=1).reshape(n, *out.masks.shape[2:])
-    picture = out.image if images is None else _with_residual(model, images, reading, keep, out.image)
+    picture = out.image if images is None else _with_residual(model, images, reading.slots, (label > 0) & keep, out.image)
     return ObjectQueryResult(picture, masks, out.slot_images, out.masks,
                              reading.objects if objects is None else objects)
 
 
-def _with_residual(model: Any, images: np.ndarray, reading: Reading, keep: np.ndarray, decoded: np.ndarray) -> np.ndarray:
+def _with_residual(model: Any, images: np.ndarray, slots: np.ndarray, kept_objects: np.ndarray,
+                   decoded: np.ndarray) -> np.ndarray:
     """`decoded` with each image's residual kept where the picture stays, and only in the share of each pixel that the
-    kept object slots drew: a removed object's residual, or one the background slots left behind, would redraw it."""
-    whole = model.encoder_.decode(reading.slots)
-    held = np.zeros(keep.shape, dtype=bool)
-    held[reading.objects["image"].to_numpy(), reading.objects["slot"].to_numpy()] = True
-    share = (whole.masks * (held & keep)[:, :, None, None]).sum(axis=1)
+    kept object slots (`kept_objects`, N x K) drew: a removed object's residual, or one the background slots left
+    behind, would redraw it."""
+    whole = model.encoder_.decode(slots)
+    share = (whole.masks * kept_objects[:, :, None, None]).sum(axis=1)
     return with_residual(images, whole.image, decoded, weight=np.clip(share, 0.0, 1.0))
 
 
